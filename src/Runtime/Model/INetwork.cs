@@ -1,0 +1,59 @@
+using System;
+using System.Collections.Generic;
+
+namespace CnnGen
+{
+    /// <summary>
+    /// What every generated network offers, so trainers, loaders and tools can work with any of them.
+    /// Inputs are NCHW float32, one sample after another; labels are class indices.
+    /// </summary>
+    public interface INetwork
+    {
+        /// <summary>The network class's name.</summary>
+        string Name { get; }
+
+        int InputChannels { get; }
+        int InputHeight { get; }
+        int InputWidth { get; }
+
+        /// <summary>Floats per input sample: channels × height × width.</summary>
+        int InputSize { get; }
+
+        /// <summary>Width of the final output (logits per sample).</summary>
+        int OutputSize { get; }
+
+        IReadOnlyList<Parameter> Parameters { get; }
+
+        IReadOnlyList<ModelBuffer> Buffers { get; }
+
+        /// <summary>True after <see cref="Train"/> (the default), false after <see cref="Eval"/>.</summary>
+        bool IsTraining { get; }
+
+        /// <summary>Training mode: dropout active, BatchNorm uses and updates batch statistics.</summary>
+        void Train();
+
+        /// <summary>Evaluation mode: dropout off, BatchNorm uses running statistics.</summary>
+        void Eval();
+
+        /// <summary>The layer table computed at compile time.</summary>
+        NetworkSummary GetSummary();
+
+        /// <summary>Logits for <paramref name="batch"/> samples with evaluation semantics, whatever the mode.</summary>
+        void Predict(ReadOnlySpan<float> input, int batch, Span<float> logits);
+
+        /// <summary>
+        /// Forward and backward pass in the current mode. Returns the mean cross-entropy loss and writes
+        /// dLoss/dParameter into every <see cref="Parameter.Grad"/>.
+        /// </summary>
+        float ForwardBackward(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batch);
+
+        /// <summary>As <see cref="ForwardBackward(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/>, also copying the batch's logits out (for running accuracy).</summary>
+        float ForwardBackward(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batch, Span<float> logits);
+
+        /// <summary>Writes parameters and buffers to a safetensors file with PyTorch state_dict names.</summary>
+        void Save(string path);
+
+        /// <summary>Reads parameters and buffers from a safetensors file; refuses a file that does not match, changing nothing.</summary>
+        void Load(string path);
+    }
+}
