@@ -28,6 +28,15 @@ namespace CnnGen.Optim
         /// <summary>One update of every parameter from its gradient.</summary>
         public abstract void Step();
 
+        /// <summary>
+        /// Writes the optimizer's state (step count, learning rate, per-parameter buffers such as Adam's moments,
+        /// keyed "&lt;parameter&gt;.&lt;buffer&gt;") to a safetensors file, atomically, for checkpoints.
+        /// </summary>
+        public abstract void SaveState(string path);
+
+        /// <summary>Restores what <see cref="SaveState"/> wrote; refuses a file that does not match these parameters, changing nothing.</summary>
+        public abstract void LoadState(string path);
+
         /// <summary>Sets every gradient to zero (not needed with ForwardBackward, which overwrites them).</summary>
         public void ZeroGrad()
         {
