@@ -22,6 +22,14 @@ namespace CnnGen.Cpu
             FloatBuffer runningMean, FloatBuffer runningVar, int n, int channels, int spatial, float eps)
             => throw new NotImplementedException();
 
+        /// <summary>
+        /// Backward of the evaluation forward (running statistics are constants): dx = dy·γ/√(var+eps),
+        /// dGamma = Σ dy·x̂, dBeta = Σ dy. Used when ForwardBackward runs after Eval().
+        /// </summary>
+        public static void BackwardInference(FloatBuffer x, FloatBuffer gamma, FloatBuffer dy, FloatBuffer runningMean, FloatBuffer runningVar,
+            FloatBuffer dx, FloatBuffer dGamma, FloatBuffer dBeta, int n, int channels, int spatial, float eps)
+            => throw new NotImplementedException();
+
         /// <summary>Backward of the training forward: dx (skipped when empty), dGamma, dBeta; overwritten.</summary>
         public static void Backward(FloatBuffer x, FloatBuffer gamma, FloatBuffer dy, FloatBuffer saveMean, FloatBuffer saveInvStd,
             FloatBuffer dx, FloatBuffer dGamma, FloatBuffer dBeta, int n, int channels, int spatial)
