@@ -10,7 +10,6 @@ namespace CnnGen.Generator.Diagnostics
     internal static class Descriptors
     {
         private const string Category = "CnnGen";
-        private const string HelpBase = "https://github.com/cnngen/cnngen/blob/main/docs/diagnostics.md#";
 
         public static readonly DiagnosticDescriptor NotPartial = Make("CNN0001", "Network class must be a non-generic partial class", DiagnosticSeverity.Error);
         public static readonly DiagnosticDescriptor BadInput = Make("CNN0002", "Network input shape missing or not positive, or no layers", DiagnosticSeverity.Error);
@@ -26,7 +25,7 @@ namespace CnnGen.Generator.Diagnostics
         /// <summary>A bug in CnnGen itself, reported instead of crashing the compiler.</summary>
         public static readonly DiagnosticDescriptor InternalError = new DiagnosticDescriptor(
             "CNN0099", "CnnGen internal error", "CnnGen could not generate '{0}': {1}. Please report this with the class's attributes.",
-            Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + "cnn0099");
+            Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
         public static DiagnosticDescriptor? ById(string id) => id switch
         {
@@ -45,6 +44,6 @@ namespace CnnGen.Generator.Diagnostics
 
         private static DiagnosticDescriptor Make(string id, string title, DiagnosticSeverity severity)
             => new DiagnosticDescriptor(id, title, "{0}", Category, severity, isEnabledByDefault: true,
-                helpLinkUri: HelpBase + id.ToLowerInvariant());
+                description: "See docs/diagnostics.md, section " + id + ".");
     }
 }
