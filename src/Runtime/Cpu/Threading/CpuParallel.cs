@@ -1,0 +1,152 @@
+using System;
+using System.Threading;
+
+namespace CnnGen.Cpu.Threading
+{
+    /// <summary>
+    /// A small persistent worker pool for the CPU kernels. A parallel loop is a function pointer plus a pointer
+    /// to a caller-owned state struct (usually on the caller's stack), so dispatching allocates nothing.
+    /// The calling thread takes part in the work; it returns only when every index has run, which is what
+    /// makes stack-allocated state and pointers into pinned arrays safe to share with the workers.
+    /// </summary>
+    /// <remarks>
+    /// One loop runs at a time. A loop started while another is running (from a worker, or from a second
+    /// thread) runs inline on its caller, so nesting can never deadlock; it is merely serial.
+    /// Which thread runs which index is not fixed: kernels that need reproducible sums give each index a
+    /// fixed slice of the work and its own partial buffer, then reduce in index order.
+    /// </remarks>
+    public static unsafe class CpuParallel
+    {
+        private static int _maxThreads = Math.Max(1, Environment.ProcessorCount);
+
+        /// <summary>
+        /// How many threads (the caller included) a parallel loop may use. Defaults to
+        /// <see cref="Environment.ProcessorCount"/>; samples set it from <c>--threads</c>. 1 means serial.
+        /// </summary>
+        public static int MaxThreads
+        {
+            get => Volatile.Read(ref _maxThreads);
+            set
+            {
+                if (value < 1)
+                    throw new ArgumentOutOfRangeException(nameof(value), value, "CpuParallel.MaxThreads must be at least 1.");
+                Volatile.Write(ref _maxThreads, value);
+            }
+        }
+
+        // The loop being run. Written by the dispatching thread before it releases the workers
+        // (SemaphoreSlim.Release is a full fence), read by workers after they wake.
+        private static delegate*<void*, int, void> _body;
+        private static void* _state;
+        private static int _count;
+        private static int _next;           // next index to hand out
+        private static int _activeWorkers;  // workers woken for this loop that have not yet finished
+        private static Exception? _error;   // first exception thrown by any index
+
+        private static readonly object Gate = new();
+        private static readonly SemaphoreSlim Wake = new(0, int.MaxValue);
+        private static Thread[] _workers = System.Array.Empty<Thread>();
+
+        [ThreadStatic] private static bool _insideLoop;
+
+        /// <summary>
+        /// Runs <paramref name="body"/>(<paramref name="state"/>, i) for every i in [0, <paramref name="count"/>),
+        /// on up to <see cref="MaxThreads"/> threads, and returns when all have finished. An exception thrown by
+        /// any index is rethrown here (wrapped, so the worker's stack is kept) after the others have finished.
+        /// </summary>
+        public static void For(int count, delegate*<void*, int, void> body, void* state)
+        {
+            if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "The loop count cannot be negative.");
+            if (body == null) throw new ArgumentNullException(nameof(body));
+            int threads = Math.Min(MaxThreads, count);
+            if (threads <= 1 || _insideLoop || !Monitor.TryEnter(Gate))
+            {
+                for (int i = 0; i < count; i++) body(state, i);
+                return;
+            }
+
+            try
+            {
+                int helpers = threads - 1;
+                EnsureWorkers(helpers);
+                _body = body;
+                _state = state;
+                _count = count;
+                _error = null;
+                Volatile.Write(ref _next, 0);
+                Volatile.Write(ref _activeWorkers, helpers);
+                Wake.Release(helpers);
+
+                _insideLoop = true;
+                try { RunIndices(); }
+                finally { _insideLoop = false; }
+
+                // The caller ran out of indices; the others are finishing theirs. Spin without ever
+                // sleeping a whole millisecond: the remaining work is usually microseconds away.
+                var spinner = new SpinWait();
+                while (Volatile.Read(ref _activeWorkers) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+
+                _body = null;
+                _state = null;
+                Exception? error = _error;
+                _error = null;
+                if (error != null)
+                    throw new AggregateException("A parallel kernel loop failed.", error);
+            }
+            finally
+            {
+                Monitor.Exit(Gate);
+            }
+        }
+
+        private static void RunIndices()
+        {
+            delegate*<void*, int, void> body = _body;
+            void* state = _state;
+            int count = _count;
+            while (true)
+            {
+                int i = Interlocked.Increment(ref _next) - 1;
+                if (i >= count) return;
+                try
+                {
+                    body(state, i);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _error, e, null);
+                }
+            }
+        }
+
+        // Called under Gate. Workers are never stopped: they sleep in the semaphore between loops.
+        private static void EnsureWorkers(int helpers)
+        {
+            if (_workers.Length >= helpers) return;
+            var grown = new Thread[helpers];
+            Array.Copy(_workers, grown, _workers.Length);
+            for (int w = _workers.Length; w < helpers; w++)
+            {
+                var t = new Thread(WorkerMain, maxStackSize: 1 << 20)
+                {
+                    IsBackground = true,
+                    Name = "CnnGen CPU worker " + (w + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+                t.Start();
+                grown[w] = t;
+            }
+            _workers = grown;
+        }
+
+        private static void WorkerMain()
+        {
+            _insideLoop = true; // a kernel called from inside a loop body runs serially
+            while (true)
+            {
+                Wake.Wait();
+                RunIndices();
+                Interlocked.Decrement(ref _activeWorkers);
+            }
+        }
+    }
+}
