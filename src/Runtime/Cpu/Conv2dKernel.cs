@@ -207,17 +207,17 @@ namespace CnnGen.Cpu
 
         private static void Validate(in Conv2dShape s, int n, string method)
         {
-            string where = "Conv2dKernel." + method;
-            if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, $"{where}: the batch size must not be negative.");
+            // Messages are built only when thrown: a string built per call would allocate in the training loop.
+            if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, $"Conv2dKernel.{method}: the batch size must not be negative.");
             if (s.InChannels <= 0 || s.OutChannels <= 0 || s.Height <= 0 || s.Width <= 0 || s.Kernel <= 0 || s.Stride <= 0
                 || s.Dilation <= 0 || s.Padding < 0 || s.Groups <= 0)
-                throw new ArgumentException($"{where}: every size must be positive (padding non-negative); got {Describe(in s)}.", nameof(s));
+                throw new ArgumentException($"Conv2dKernel.{method}: every size must be positive (padding non-negative); got {Describe(in s)}.", nameof(s));
             if (s.InChannels % s.Groups != 0 || s.OutChannels % s.Groups != 0)
-                throw new ArgumentException($"{where}: groups={s.Groups} must divide both in_channels={s.InChannels} and out_channels={s.OutChannels}.", nameof(s));
+                throw new ArgumentException($"Conv2dKernel.{method}: groups={s.Groups} must divide both in_channels={s.InChannels} and out_channels={s.OutChannels}.", nameof(s));
             long oh = ShapeMath.ConvOutput(s.Height, s.Kernel, s.Stride, s.Padding, s.Dilation);
             long ow = ShapeMath.ConvOutput(s.Width, s.Kernel, s.Stride, s.Padding, s.Dilation);
             if (oh <= 0 || ow <= 0 || oh != s.OutHeight || ow != s.OutWidth)
-                throw new ArgumentException($"{where}: the output is {s.OutHeight}x{s.OutWidth} but {Describe(in s)} gives {oh}x{ow}.", nameof(s));
+                throw new ArgumentException($"Conv2dKernel.{method}: the output is {s.OutHeight}x{s.OutWidth} but {Describe(in s)} gives {oh}x{ow}.", nameof(s));
         }
 
         private static string Describe(in Conv2dShape s) =>
