@@ -35,6 +35,7 @@ namespace CnnGen.Cpu.Gemm
         }
 
         /// <summary>dy[i] = y[i] &gt; 0 ? dy[i] : 0, the ReLU backward folded into the producer's backward.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void ReluMask(float* y, float* dy, long length)
         {
             long i = 0;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace CnnGen.Cpu.Gemm
 {
@@ -11,6 +12,7 @@ namespace CnnGen.Cpu.Gemm
     internal static unsafe class Im2Col
     {
         /// <summary>Fills col[channels·k·k, OH·OW] from x[channels, H, W] (one sample, one group).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Lower(float* x, int channels, in Conv2dShape s, float* col)
         {
             int h = s.Height, w = s.Width, k = s.Kernel, oh = s.OutHeight, ow = s.OutWidth;
@@ -51,6 +53,7 @@ namespace CnnGen.Cpu.Gemm
         /// The adjoint of <see cref="Lower"/>: adds every element of col[channels·k·k, OH·OW] back into the input
         /// position it was read from, dx[channels, H, W] += scatter(col). dx must be zeroed (or hold a sum to add to).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void LowerAdjointAdd(float* col, int channels, in Conv2dShape s, float* dx)
         {
             int h = s.Height, w = s.Width, k = s.Kernel, oh = s.OutHeight, ow = s.OutWidth;

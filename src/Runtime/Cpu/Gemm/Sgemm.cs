@@ -63,6 +63,9 @@ namespace CnnGen.Cpu.Gemm
         private const int MC = 120;  // a multiple of MR
         private const int NC = 2048; // a multiple of every NR
 
+        // The hot methods carry AggressiveOptimization: they are jitted fully optimised on first call instead
+        // of running as slow tier-0 code for the first few dozen calls (which would be most of a short run).
+
         // Below this many multiply-adds a parallel dispatch costs more than it saves.
         private const long ParallelThreshold = 1L << 17;
 
@@ -180,6 +183,7 @@ namespace CnnGen.Cpu.Gemm
         }
 
         /// <summary>The rows [i0, i1) and columns [j0, j1) of C, on the calling thread.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Serial(in Job job, int i0, int i1, int j0, int j1)
         {
             int m = i1 - i0, n = j1 - j0, k = job.K;
@@ -265,6 +269,7 @@ namespace CnnGen.Cpu.Gemm
         /// Copies op(A)[i0..i0+mc, p0..p0+kc] into panels of MR rows: panel r holds, for each p, the MR values
         /// op(A)[i, p] of its rows side by side; rows past the end are zeros.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void PackA(in Job job, int i0, int mc, int p0, int kc, float* dst)
         {
             float* a = job.A;
@@ -309,6 +314,7 @@ namespace CnnGen.Cpu.Gemm
         /// Copies op(B)[p0..p0+kc, j0..j0+nc] into panels of NR columns: panel j holds, for each p, the NR
         /// values op(B)[p, j] of its columns side by side; columns past the end are zeros.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void PackB(in Job job, int p0, int kc, int j0, int nc, int nr, float* dst)
         {
             float* b = job.B;
@@ -375,6 +381,7 @@ namespace CnnGen.Cpu.Gemm
         }
 
         /// <summary>C[6×32] (+)= Apanel[6×kc] · Bpanel[kc×32], twelve zmm accumulators.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Micro512(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate)
         {
             Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -418,6 +425,7 @@ namespace CnnGen.Cpu.Gemm
         }
 
         /// <summary>C[6×16] (+)= Apanel[6×kc] · Bpanel[kc×16], twelve ymm accumulators.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Micro256(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate)
         {
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -461,6 +469,7 @@ namespace CnnGen.Cpu.Gemm
         }
 
         /// <summary>C[6×16] (+)= Apanel · Bpanel without SIMD, for hardware that has none.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void MicroScalar(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate)
         {
             const int nr = 16;
@@ -487,6 +496,7 @@ namespace CnnGen.Cpu.Gemm
         }
 
         /// <summary>row[j] = relu?(row[j] + rowBias[i] + columnBias[j0 + j]) for j in [0, n).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ApplyEpilogue(float* row, int n, int i, int j0, in GemmEpilogue e)
         {
             float rb = e.RowBias != null ? e.RowBias[i] : 0f;

@@ -34,20 +34,34 @@ namespace CnnGen.Cpu.Threading
             }
         }
 
-        // The loop being run. Written by the dispatching thread before it releases the workers
-        // (SemaphoreSlim.Release is a full fence), read by workers after they wake.
+        // The loop being run. Written by the dispatching thread before it signals the workers (the signal is
+        // an interlocked write, a full fence), read by workers after they see the signal.
         private static delegate*<void*, int, void> _body;
         private static void* _state;
         private static int _count;
         private static int _next;           // next index to hand out
-        private static int _activeWorkers;  // workers woken for this loop that have not yet finished
+        private static int _activeWorkers;  // workers signalled for this loop that have not yet finished
+        private static long _generation;    // one per loop, so a worker tells a new signal from the last one
         private static Exception? _error;   // first exception thrown by any index
 
         private static readonly object Gate = new();
-        private static readonly SemaphoreSlim Wake = new(0, int.MaxValue);
-        private static Thread[] _workers = System.Array.Empty<Thread>();
+        private static Worker[] _workers = System.Array.Empty<Worker>();
+
+        // How long an idle worker keeps polling before it blocks. Waking a blocked thread costs a futex call
+        // and, on a virtual machine whose idle vCPU was halted, up to a millisecond; the kernels of one training
+        // step follow each other within microseconds, so a short poll keeps the worker warm between them.
+        private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 500; // 2 ms
 
         [ThreadStatic] private static bool _insideLoop;
+
+        /// <summary>One worker's mailbox: the dispatcher writes a generation into Go, the worker runs it.</summary>
+        private sealed class Worker
+        {
+            public long Go;
+            public long Seen;
+            public int Sleeping;
+            public readonly object SleepLock = new();
+        }
 
         /// <summary>
         /// Runs <paramref name="body"/>(<paramref name="state"/>, i) for every i in [0, <paramref name="count"/>),
@@ -75,7 +89,8 @@ namespace CnnGen.Cpu.Threading
                 _error = null;
                 Volatile.Write(ref _next, 0);
                 Volatile.Write(ref _activeWorkers, helpers);
-                Wake.Release(helpers);
+                long generation = ++_generation;
+                for (int w = 0; w < helpers; w++) Signal(_workers[w], generation);
 
                 _insideLoop = true;
                 try { RunIndices(); }
@@ -119,31 +134,56 @@ namespace CnnGen.Cpu.Threading
             }
         }
 
-        // Called under Gate. Workers are never stopped: they sleep in the semaphore between loops.
+        private static void Signal(Worker worker, long generation)
+        {
+            // Exchange is a full fence: either the worker sees the new Go before it sleeps, or we see Sleeping.
+            Interlocked.Exchange(ref worker.Go, generation);
+            if (Volatile.Read(ref worker.Sleeping) != 0)
+                lock (worker.SleepLock) Monitor.Pulse(worker.SleepLock);
+        }
+
+        // Called under Gate. Workers are never stopped: between loops they poll briefly, then sleep.
         private static void EnsureWorkers(int helpers)
         {
             if (_workers.Length >= helpers) return;
-            var grown = new Thread[helpers];
+            var grown = new Worker[helpers];
             Array.Copy(_workers, grown, _workers.Length);
             for (int w = _workers.Length; w < helpers; w++)
             {
-                var t = new Thread(WorkerMain, maxStackSize: 1 << 20)
+                var worker = new Worker();
+                var t = new Thread(() => WorkerMain(worker), maxStackSize: 1 << 20)
                 {
                     IsBackground = true,
                     Name = "CnnGen CPU worker " + (w + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
                 t.Start();
-                grown[w] = t;
+                grown[w] = worker;
             }
             _workers = grown;
         }
 
-        private static void WorkerMain()
+        private static void WorkerMain(Worker self)
         {
             _insideLoop = true; // a kernel called from inside a loop body runs serially
             while (true)
             {
-                Wake.Wait();
+                long go = Volatile.Read(ref self.Go);
+                if (go == self.Seen)
+                {
+                    long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+                    while ((go = Volatile.Read(ref self.Go)) == self.Seen && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+                        Thread.SpinWait(30);
+                    if (go == self.Seen)
+                    {
+                        lock (self.SleepLock)
+                        {
+                            Interlocked.Exchange(ref self.Sleeping, 1);
+                            while ((go = Volatile.Read(ref self.Go)) == self.Seen) Monitor.Wait(self.SleepLock);
+                            Volatile.Write(ref self.Sleeping, 0);
+                        }
+                    }
+                }
+                self.Seen = go;
                 RunIndices();
                 Interlocked.Decrement(ref _activeWorkers);
             }
