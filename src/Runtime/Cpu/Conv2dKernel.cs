@@ -1,16 +1,44 @@
 using System;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using CnnGen.Cpu.Gemm;
+using CnnGen.Cpu.Threading;
+using CnnGen.Shapes;
 
 namespace CnnGen.Cpu
 {
     /// <summary>Conv2d forward and backward, PyTorch semantics (stride, padding, dilation, groups).</summary>
-    public static class Conv2dKernel
+    /// <remarks>
+    /// Lowered to GEMM per sample and group: with Kg = (Cin/groups)·k·k rows of im2col columns and P = OH·OW
+    /// output positions, y_g[Cout/groups, P] = W_g[Cout/groups, Kg] · col_g[Kg, P] (+ bias, ReLU in the GEMM
+    /// epilogue). A 1×1, stride-1, unpadded convolution needs no lowering: the input already is col.
+    /// With two or more samples and threads the batch is split into one contiguous chunk per thread (each with
+    /// its own im2col scratch, and in the backward its own partial weight gradient, reduced once in chunk order
+    /// so results do not depend on scheduling); a single sample parallelises inside the GEMM instead.
+    /// </remarks>
+    public static unsafe class Conv2dKernel
     {
         /// <summary>
         /// y[n, Cout, OH, OW] = conv(x[n, Cin, H, W], weight) + bias, then the epilogue.
         /// <paramref name="bias"/> may be empty (no bias).
         /// </summary>
         public static void Forward(FloatBuffer x, FloatBuffer weight, FloatBuffer bias, FloatBuffer y, int n, in Conv2dShape s, Epilogue epilogue)
-            => throw new NotImplementedException();
+        {
+            Validate(in s, n, nameof(Forward));
+            Require(x, (long)n * s.InputSize, nameof(x), nameof(Forward));
+            Require(weight, s.WeightSize, nameof(weight), nameof(Forward));
+            if (!bias.IsEmpty) Require(bias, s.OutChannels, nameof(bias), nameof(Forward));
+            Require(y, (long)n * s.OutputSize, nameof(y), nameof(Forward));
+            if (n == 0) return;
+
+            fixed (float* px = x.Span, pw = weight.Span, pb = bias.Span, py = y.Span)
+            {
+                var job = new Job { X = px, W = pw, Bias = pb, Y = py, S = s, N = n, Relu = epilogue == Epilogue.ReLU };
+                Plan(ref job);
+                if (job.Chunks > 1) CpuParallel.For(job.Chunks, &ForwardChunk, &job);
+                else ForwardChunk(&job, 0);
+            }
+        }
 
         /// <summary>
         /// Given dy = dL/dy, writes dx (skipped when empty: the first layer needs none), dWeight and dBias
@@ -19,6 +47,187 @@ namespace CnnGen.Cpu
         /// </summary>
         public static void Backward(FloatBuffer x, FloatBuffer weight, FloatBuffer y, FloatBuffer dy, FloatBuffer dx,
             FloatBuffer dWeight, FloatBuffer dBias, int n, in Conv2dShape s, Epilogue epilogue)
-            => throw new NotImplementedException();
+        {
+            Validate(in s, n, nameof(Backward));
+            Require(x, (long)n * s.InputSize, nameof(x), nameof(Backward));
+            Require(weight, s.WeightSize, nameof(weight), nameof(Backward));
+            if (epilogue == Epilogue.ReLU) Require(y, (long)n * s.OutputSize, nameof(y), nameof(Backward));
+            Require(dy, (long)n * s.OutputSize, nameof(dy), nameof(Backward));
+            if (!dx.IsEmpty) Require(dx, (long)n * s.InputSize, nameof(dx), nameof(Backward));
+            Require(dWeight, s.WeightSize, nameof(dWeight), nameof(Backward));
+            if (!dBias.IsEmpty) Require(dBias, s.OutChannels, nameof(dBias), nameof(Backward));
+
+            if (n == 0)
+            {
+                // An empty batch contributes nothing: the (overwritten) gradients are zero.
+                dWeight.Span.Slice(0, s.WeightSize).Clear();
+                if (!dBias.IsEmpty) dBias.Span.Slice(0, s.OutChannels).Clear();
+                return;
+            }
+
+            fixed (float* px = x.Span, pw = weight.Span, py = y.Span, pdy = dy.Span, pdx = dx.Span, pdw = dWeight.Span, pdb = dBias.Span)
+            {
+                if (epilogue == Epilogue.ReLU) DenseScratch.ReluMask(py, pdy, (long)n * s.OutputSize);
+
+                var job = new Job { X = px, W = pw, Dy = pdy, Dx = pdx, DW = pdw, DB = pdb, S = s, N = n };
+                Plan(ref job);
+                int partialSize = s.WeightSize + s.OutChannels;
+                if (job.Chunks > 1)
+                {
+                    // Chunk 0 writes straight into dWeight/dBias, chunk c > 0 into its own partial slot.
+                    job.Partials = DenseScratch.Partials((long)(job.Chunks - 1) * partialSize);
+                    CpuParallel.For(job.Chunks, &BackwardChunk, &job);
+                    for (int c = 1; c < job.Chunks; c++)
+                    {
+                        float* part = job.Partials + (long)(c - 1) * partialSize;
+                        var dw = new Span<float>(pdw, s.WeightSize);
+                        TensorPrimitives.Add(dw, new ReadOnlySpan<float>(part, s.WeightSize), dw);
+                        if (pdb != null)
+                        {
+                            var db = new Span<float>(pdb, s.OutChannels);
+                            TensorPrimitives.Add(db, new ReadOnlySpan<float>(part + s.WeightSize, s.OutChannels), db);
+                        }
+                    }
+                }
+                else
+                {
+                    BackwardChunk(&job, 0);
+                }
+            }
+        }
+
+        private struct Job
+        {
+            public float* X, W, Bias, Y, Dy, Dx, DW, DB, Partials;
+            public Conv2dShape S;
+            public int N, Chunks;
+            public bool Relu, ParallelGemm;
+        }
+
+        /// <summary>Parallel over the batch when there are samples to share, else inside each GEMM.</summary>
+        private static void Plan(ref Job job)
+        {
+            int threads = CpuParallel.MaxThreads;
+            job.Chunks = threads > 1 && job.N > 1 ? Math.Min(threads, job.N) : 1;
+            job.ParallelGemm = job.Chunks == 1;
+        }
+
+        private static void SampleRange(in Job job, int chunk, out int first, out int end)
+        {
+            first = (int)((long)job.N * chunk / job.Chunks);
+            end = (int)((long)job.N * (chunk + 1) / job.Chunks);
+        }
+
+        private static bool NeedsNoLowering(in Conv2dShape s) => s.Kernel == 1 && s.Stride == 1 && s.Padding == 0;
+
+        private static void ForwardChunk(void* state, int chunk)
+        {
+            ref Job job = ref Unsafe.AsRef<Job>(state);
+            ref readonly Conv2dShape s = ref job.S;
+            SampleRange(in job, chunk, out int first, out int end);
+            int groups = s.Groups, cinG = s.InChannels / groups, coutG = s.OutChannels / groups;
+            int kG = cinG * s.Kernel * s.Kernel, positions = s.OutHeight * s.OutWidth, plane = s.Height * s.Width;
+            bool direct = NeedsNoLowering(in s);
+            float* col = direct ? null : DenseScratch.Columns((long)kG * positions);
+
+            for (int i = first; i < end; i++)
+            {
+                float* xs = job.X + (long)i * s.InputSize;
+                float* ys = job.Y + (long)i * s.OutputSize;
+                for (int g = 0; g < groups; g++)
+                {
+                    float* xg = xs + (long)g * cinG * plane;
+                    if (!direct) Im2Col.Lower(xg, cinG, in s, col);
+                    var epilogue = new GemmEpilogue { RowBias = job.Bias == null ? null : job.Bias + g * coutG, Relu = job.Relu };
+                    Sgemm.Multiply(false, false, coutG, positions, kG,
+                        job.W + (long)g * coutG * kG, kG, direct ? xg : col, positions,
+                        ys + (long)g * coutG * positions, positions, accumulate: false, epilogue, job.ParallelGemm);
+                }
+            }
+        }
+
+        private static void BackwardChunk(void* state, int chunk)
+        {
+            ref Job job = ref Unsafe.AsRef<Job>(state);
+            ref readonly Conv2dShape s = ref job.S;
+            SampleRange(in job, chunk, out int first, out int end);
+            int groups = s.Groups, cinG = s.InChannels / groups, coutG = s.OutChannels / groups;
+            int kG = cinG * s.Kernel * s.Kernel, positions = s.OutHeight * s.OutWidth, plane = s.Height * s.Width;
+            bool direct = NeedsNoLowering(in s);
+            float* col = direct ? null : DenseScratch.Columns((long)kG * positions);
+            float* dcol = direct || job.Dx == null ? null : DenseScratch.ColumnGradients((long)kG * positions);
+
+            float* dw = job.DW, db = job.DB;
+            if (chunk > 0)
+            {
+                float* part = job.Partials + (long)(chunk - 1) * (s.WeightSize + s.OutChannels);
+                dw = part;
+                db = job.DB == null ? null : part + s.WeightSize;
+            }
+
+            for (int i = first; i < end; i++)
+            {
+                bool firstSample = i == first;
+                float* xs = job.X + (long)i * s.InputSize;
+                float* dys = job.Dy + (long)i * s.OutputSize;
+                float* dxs = job.Dx == null ? null : job.Dx + (long)i * s.InputSize;
+                if (dxs != null && !direct) new Span<float>(dxs, s.InputSize).Clear();
+
+                for (int g = 0; g < groups; g++)
+                {
+                    float* xg = xs + (long)g * cinG * plane;
+                    float* dyg = dys + (long)g * coutG * positions;
+                    float* wg = job.W + (long)g * coutG * kG;
+                    if (!direct) Im2Col.Lower(xg, cinG, in s, col);
+
+                    // dW_g[coutG, kG] (+)= dy_g[coutG, P] · col_gᵀ[P, kG]
+                    Sgemm.Multiply(false, true, coutG, kG, positions, dyg, positions, direct ? xg : col, positions,
+                        dw + (long)g * coutG * kG, kG, accumulate: !firstSample, default, job.ParallelGemm);
+
+                    if (dxs != null)
+                    {
+                        // dcol_g[kG, P] = W_gᵀ[kG, coutG] · dy_g[coutG, P], then scattered back onto the input.
+                        float* dxg = dxs + (long)g * cinG * plane;
+                        Sgemm.Multiply(true, false, kG, positions, coutG, wg, kG, dyg, positions,
+                            direct ? dxg : dcol, positions, accumulate: false, default, job.ParallelGemm);
+                        if (!direct) Im2Col.LowerAdjointAdd(dcol, cinG, in s, dxg);
+                    }
+                }
+
+                if (db != null)
+                {
+                    for (int co = 0; co < s.OutChannels; co++)
+                    {
+                        float sum = TensorPrimitives.Sum(new ReadOnlySpan<float>(dys + (long)co * positions, positions));
+                        db[co] = firstSample ? sum : db[co] + sum;
+                    }
+                }
+            }
+        }
+
+        private static void Validate(in Conv2dShape s, int n, string method)
+        {
+            // Messages are built only when thrown: a string built per call would allocate in the training loop.
+            if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, $"Conv2dKernel.{method}: the batch size must not be negative.");
+            if (s.InChannels <= 0 || s.OutChannels <= 0 || s.Height <= 0 || s.Width <= 0 || s.Kernel <= 0 || s.Stride <= 0
+                || s.Dilation <= 0 || s.Padding < 0 || s.Groups <= 0)
+                throw new ArgumentException($"Conv2dKernel.{method}: every size must be positive (padding non-negative); got {Describe(in s)}.", nameof(s));
+            if (s.InChannels % s.Groups != 0 || s.OutChannels % s.Groups != 0)
+                throw new ArgumentException($"Conv2dKernel.{method}: groups={s.Groups} must divide both in_channels={s.InChannels} and out_channels={s.OutChannels}.", nameof(s));
+            long oh = ShapeMath.ConvOutput(s.Height, s.Kernel, s.Stride, s.Padding, s.Dilation);
+            long ow = ShapeMath.ConvOutput(s.Width, s.Kernel, s.Stride, s.Padding, s.Dilation);
+            if (oh <= 0 || ow <= 0 || oh != s.OutHeight || ow != s.OutWidth)
+                throw new ArgumentException($"Conv2dKernel.{method}: the output is {s.OutHeight}x{s.OutWidth} but {Describe(in s)} gives {oh}x{ow}.", nameof(s));
+        }
+
+        private static string Describe(in Conv2dShape s) =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Conv2d({s.InChannels}→{s.OutChannels}, k{s.Kernel}, s{s.Stride}, p{s.Padding}, d{s.Dilation}, g{s.Groups}) on {s.Height}x{s.Width}");
+
+        private static void Require(FloatBuffer b, long floats, string name, string method)
+        {
+            if (b.Length < floats)
+                throw new ArgumentException($"Conv2dKernel.{method}: {name} holds {b.Length} floats but {floats} are needed.", name);
+        }
     }
 }

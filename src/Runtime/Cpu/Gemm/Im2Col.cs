@@ -1,0 +1,105 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace CnnGen.Cpu.Gemm
+{
+    /// <summary>
+    /// The lowering that turns a convolution into a matrix multiply. For one sample and a run of
+    /// <c>channels</c> input channels, the column matrix has one row per (channel, ky, kx) and one column per
+    /// output position (oy, ox): col[(c·k + ky)·k + kx, oy·OW + ox] = x[c, oy·s − p + ky·d, ox·s − p + kx·d],
+    /// zero where that falls in the padding.
+    /// </summary>
+    internal static unsafe class Im2Col
+    {
+        /// <summary>Fills col[channels·k·k, OH·OW] from x[channels, H, W] (one sample, one group).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Lower(float* x, int channels, in Conv2dShape s, float* col)
+        {
+            int h = s.Height, w = s.Width, k = s.Kernel, oh = s.OutHeight, ow = s.OutWidth;
+            int stride = s.Stride, pad = s.Padding, dil = s.Dilation;
+            for (int c = 0; c < channels; c++)
+            {
+                float* plane = x + (long)c * h * w;
+                for (int ky = 0; ky < k; ky++)
+                {
+                    for (int kx = 0; kx < k; kx++)
+                    {
+                        int offX = kx * dil - pad;
+                        ValidRange(offX, w, stride, ow, out int oxLo, out int oxHi);
+                        for (int oy = 0; oy < oh; oy++)
+                        {
+                            int iy = oy * stride - pad + ky * dil;
+                            float* dst = col + (long)oy * ow;
+                            if ((uint)iy >= (uint)h || oxLo >= oxHi)
+                            {
+                                new Span<float>(dst, ow).Clear();
+                                continue;
+                            }
+                            float* src = plane + (long)iy * w + offX; // src[ox·stride] is x[iy, ox·stride + offX]
+                            for (int ox = 0; ox < oxLo; ox++) dst[ox] = 0f;
+                            if (stride == 1)
+                                new ReadOnlySpan<float>(src + oxLo, oxHi - oxLo).CopyTo(new Span<float>(dst + oxLo, oxHi - oxLo));
+                            else
+                                for (int ox = oxLo; ox < oxHi; ox++) dst[ox] = src[ox * stride];
+                            for (int ox = oxHi; ox < ow; ox++) dst[ox] = 0f;
+                        }
+                        col += (long)oh * ow;
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The adjoint of <see cref="Lower"/>: adds every element of col[channels·k·k, OH·OW] back into the input
+        /// position it was read from, dx[channels, H, W] += scatter(col). dx must be zeroed (or hold a sum to add to).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void LowerAdjointAdd(float* col, int channels, in Conv2dShape s, float* dx)
+        {
+            int h = s.Height, w = s.Width, k = s.Kernel, oh = s.OutHeight, ow = s.OutWidth;
+            int stride = s.Stride, pad = s.Padding, dil = s.Dilation;
+            for (int c = 0; c < channels; c++)
+            {
+                float* plane = dx + (long)c * h * w;
+                for (int ky = 0; ky < k; ky++)
+                {
+                    for (int kx = 0; kx < k; kx++)
+                    {
+                        int offX = kx * dil - pad;
+                        ValidRange(offX, w, stride, ow, out int oxLo, out int oxHi);
+                        if (oxLo < oxHi)
+                        {
+                            for (int oy = 0; oy < oh; oy++)
+                            {
+                                int iy = oy * stride - pad + ky * dil;
+                                if ((uint)iy >= (uint)h) continue;
+                                float* src = col + (long)oy * ow;
+                                float* dst = plane + (long)iy * w + offX;
+                                if (stride == 1)
+                                {
+                                    var d = new Span<float>(dst + oxLo, oxHi - oxLo);
+                                    System.Numerics.Tensors.TensorPrimitives.Add(d, new ReadOnlySpan<float>(src + oxLo, oxHi - oxLo), d);
+                                }
+                                else
+                                {
+                                    for (int ox = oxLo; ox < oxHi; ox++) dst[ox * stride] += src[ox];
+                                }
+                            }
+                        }
+                        col += (long)oh * ow;
+                    }
+                }
+            }
+        }
+
+        /// <summary>The output columns [lo, hi) whose input column ox·stride + off lies inside [0, width).</summary>
+        private static void ValidRange(int off, int width, int stride, int outWidth, out int lo, out int hi)
+        {
+            // ox·stride + off ≥ 0  ⇔  ox ≥ ceil(−off / stride); ox·stride + off < width ⇔ ox < ceil((width − off) / stride).
+            lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+            hi = width - off <= 0 ? 0 : (width - off + stride - 1) / stride;
+            if (hi > outWidth) hi = outWidth;
+            if (lo > hi) lo = hi;
+        }
+    }
+}

@@ -1,0 +1,526 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using CnnGen.Cpu.Threading;
+
+namespace CnnGen.Cpu.Gemm
+{
+    /// <summary>
+    /// What <see cref="Sgemm"/>.Multiply applies to each element of C once its sum is complete, so a bias and
+    /// a ReLU cost no extra pass over memory. Every pointer may be null (meaning: none).
+    /// </summary>
+    public unsafe struct GemmEpilogue
+    {
+        /// <summary>Added to every element of row i: C[i, j] += RowBias[i] (a convolution's per-channel bias).</summary>
+        public float* RowBias;
+        /// <summary>Added to every element of column j: C[i, j] += ColumnBias[j] (a linear layer's bias).</summary>
+        public float* ColumnBias;
+        /// <summary>Then C = max(0, C).</summary>
+        public bool Relu;
+
+        /// <summary>Whether this epilogue does anything at all.</summary>
+        public readonly bool IsNone => RowBias == null && ColumnBias == null && !Relu;
+    }
+
+    /// <summary>
+    /// Single-precision matrix multiply, row-major: C = op(A) · op(B) (+ C when accumulating), then an optional
+    /// epilogue. op(A) is M×K, op(B) is K×N, C is M×N. The structure is the classic packed one (Goto/BLIS):
+    /// blocks of B (KC×NC) and A (MC×KC) are copied into contiguous, zero-padded panels so that a register-blocked
+    /// FMA micro-kernel streams them with unit stride; the micro-kernel keeps an MR×NR tile of C in registers.
+    /// </summary>
+    public static unsafe class Sgemm
+    {
+        /// <summary>Which micro-kernel runs. Chosen from the hardware; tests may force a narrower one.</summary>
+        internal enum Isa { Scalar, Vector256, Vector512 }
+
+        /// <summary>
+        /// Test hook: GEMMs started from this thread use this instruction set instead of the best the hardware
+        /// offers (null: auto). Per thread so a test cannot slow down others running beside it.
+        /// </summary>
+        [ThreadStatic] internal static Isa? ForcedIsa;
+
+        internal static Isa CurrentIsa
+        {
+            get
+            {
+                if (ForcedIsa is Isa forced) return forced;
+                if (Vector512.IsHardwareAccelerated) return Isa.Vector512;
+                if (Vector256.IsHardwareAccelerated) return Isa.Vector256;
+                return Isa.Scalar;
+            }
+        }
+
+        // Register tile: MR rows of C by NR columns. 6×32 with 512-bit vectors is 12 accumulators (of 32
+        // registers), enough independent FMA chains to hide the FMA latency; 6×16 with 256-bit vectors is
+        // the same 12 accumulators of the 16 AVX2 registers.
+        private const int MR = 6;
+        private static int NR(Isa isa) => isa == Isa.Vector512 ? 32 : 16;
+
+        // Cache blocking. A KC×NR panel of B (32 KB at NR=32) sits in L1 while the micro-kernel walks the
+        // MC×KC block of A (120 KB) that sits in L2; the KC×NC block of B goes to L2/L3.
+        private const int KC = 256;
+        private const int MC = 120;  // a multiple of MR
+        private const int NC = 2048; // a multiple of every NR
+
+        // The hot methods carry AggressiveOptimization: they are jitted fully optimised on first call instead
+        // of running as slow tier-0 code for the first few dozen calls (which would be most of a short run).
+
+        // Below this many multiply-adds a parallel dispatch costs more than it saves.
+        private const long ParallelThreshold = 1L << 17;
+
+        /// <summary>
+        /// C[M×N] = op(A) · op(B), or C += op(A) · op(B) when <paramref name="accumulate"/>, then the epilogue.
+        /// op(A) is A (M×K, row stride <paramref name="lda"/>) or, with <paramref name="transA"/>, the transpose
+        /// of a K×M matrix; likewise op(B) is K×N or the transpose of an N×K matrix. With K = 0 the product is
+        /// zero. With <paramref name="parallel"/> the work is split across <see cref="CpuParallel.MaxThreads"/>
+        /// threads when it is big enough. C must not overlap A or B. Allocation-free once the calling threads'
+        /// pack buffers have grown to the sizes used.
+        /// </summary>
+        public static void Multiply(bool transA, bool transB, int m, int n, int k,
+            float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate,
+            GemmEpilogue epilogue = default, bool parallel = true)
+        {
+            if (m < 0 || n < 0 || k < 0)
+                throw new ArgumentOutOfRangeException(nameof(m), $"Sgemm sizes must not be negative: M={m}, N={n}, K={k}.");
+            if (m == 0 || n == 0) return;
+            if (ldc < n) throw new ArgumentOutOfRangeException(nameof(ldc), $"Sgemm: ldc={ldc} is less than N={n}.");
+            if (k > 0)
+            {
+                if (lda < (transA ? m : k)) throw new ArgumentOutOfRangeException(nameof(lda), $"Sgemm: lda={lda} is less than {(transA ? "M" : "K")}={(transA ? m : k)}.");
+                if (ldb < (transB ? k : n)) throw new ArgumentOutOfRangeException(nameof(ldb), $"Sgemm: ldb={ldb} is less than {(transB ? "K" : "N")}={(transB ? k : n)}.");
+            }
+
+            Isa isa = CurrentIsa;
+            var job = new Job
+            {
+                Isa = isa, TransA = transA, TransB = transB, M = m, N = n, K = k, A = a, Lda = lda, B = b, Ldb = ldb,
+                C = c, Ldc = ldc, Accumulate = accumulate, Epilogue = epilogue,
+            };
+
+            int threads = parallel && (long)m * n * Math.Max(k, 1) >= ParallelThreshold ? CpuParallel.MaxThreads : 1;
+            if (threads > 1)
+            {
+                // Split C into column slices (each thread packs its own part of B and all of A) or row slices
+                // (its own part of A, all of B), whichever gives every thread work and duplicates less packing.
+                int nr = NR(isa);
+                int nTiles = (n + nr - 1) / nr, mTiles = (m + MR - 1) / MR;
+                job.SplitColumns = nTiles >= threads && (n >= m || mTiles < threads);
+                int tiles = job.SplitColumns ? nTiles : mTiles;
+                job.Parts = Math.Min(threads, tiles);
+                job.TilesPerPart = tiles;
+                if (job.Parts > 1)
+                {
+                    CpuParallel.For(job.Parts, &RunPart, &job);
+                    return;
+                }
+            }
+            Serial(in job, 0, m, 0, n);
+        }
+
+        /// <summary>
+        /// The bounds-checked form of <see cref="Multiply(bool, bool, int, int, int, float*, int, float*, int, float*, int, bool, GemmEpilogue, bool)"/>:
+        /// the same product over spans, with the epilogue's biases as spans (empty: none).
+        /// </summary>
+        public static void Multiply(bool transA, bool transB, int m, int n, int k,
+            ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate,
+            ReadOnlySpan<float> rowBias = default, ReadOnlySpan<float> columnBias = default, bool relu = false, bool parallel = true)
+        {
+            if (m < 0 || n < 0 || k < 0)
+                throw new ArgumentOutOfRangeException(nameof(m), $"Sgemm sizes must not be negative: M={m}, N={n}, K={k}.");
+            if (m == 0 || n == 0) return;
+            CheckSpan(a.Length, transA ? k : m, transA ? m : k, lda, nameof(a));
+            CheckSpan(b.Length, transB ? n : k, transB ? k : n, ldb, nameof(b));
+            CheckSpan(c.Length, m, n, ldc, nameof(c));
+            if (!rowBias.IsEmpty && rowBias.Length < m) throw new ArgumentException($"Sgemm: rowBias holds {rowBias.Length} floats, M={m} are needed.", nameof(rowBias));
+            if (!columnBias.IsEmpty && columnBias.Length < n) throw new ArgumentException($"Sgemm: columnBias holds {columnBias.Length} floats, N={n} are needed.", nameof(columnBias));
+            fixed (float* pa = a, pb = b, pc = c, prb = rowBias, pcb = columnBias)
+            {
+                var e = new GemmEpilogue { RowBias = prb, ColumnBias = pcb, Relu = relu };
+                Multiply(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, e, parallel);
+            }
+        }
+
+        private static void CheckSpan(int length, int rows, int cols, int ld, string name)
+        {
+            if (rows == 0 || cols == 0) return;
+            if (ld < cols) throw new ArgumentOutOfRangeException(name, $"Sgemm: the leading dimension of {name} is {ld}, less than its {cols} columns.");
+            long needed = (long)(rows - 1) * ld + cols;
+            if (length < needed) throw new ArgumentException($"Sgemm: {name} holds {length} floats but a {rows}x{cols} matrix with leading dimension {ld} needs {needed}.", name);
+        }
+
+        private struct Job
+        {
+            public Isa Isa;
+            public bool TransA, TransB, Accumulate, SplitColumns;
+            public int M, N, K, Lda, Ldb, Ldc, Parts, TilesPerPart;
+            public float* A, B, C;
+            public GemmEpilogue Epilogue;
+        }
+
+        private static void RunPart(void* state, int part)
+        {
+            ref Job job = ref Unsafe.AsRef<Job>(state);
+            int unit = job.SplitColumns ? NR(job.Isa) : MR;
+            int t0 = (int)((long)job.TilesPerPart * part / job.Parts), t1 = (int)((long)job.TilesPerPart * (part + 1) / job.Parts);
+            if (job.SplitColumns)
+                Serial(in job, 0, job.M, t0 * unit, Math.Min(job.N, t1 * unit));
+            else
+                Serial(in job, t0 * unit, Math.Min(job.M, t1 * unit), 0, job.N);
+        }
+
+        // Per-thread pack buffers, pinned (so the pointers stay valid) and grown on demand, never shrunk.
+        [ThreadStatic] private static float[]? _packA;
+        [ThreadStatic] private static float[]? _packB;
+
+        private static float* Buffer(ref float[]? cache, int floats)
+        {
+            // 16 spare floats let the start be rounded up to a 64-byte boundary (one cache line, one zmm load).
+            if (cache is null || cache.Length < floats + 16)
+                cache = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
+            float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(cache));
+            return (float*)(((nuint)p + 63) & ~(nuint)63);
+        }
+
+        /// <summary>The rows [i0, i1) and columns [j0, j1) of C, on the calling thread.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Serial(in Job job, int i0, int i1, int j0, int j1)
+        {
+            int m = i1 - i0, n = j1 - j0, k = job.K;
+            if (m <= 0 || n <= 0) return;
+            if (k == 0)
+            {
+                // An empty sum: C is zero (or unchanged), then the epilogue.
+                for (int i = i0; i < i1; i++)
+                {
+                    float* row = job.C + (long)i * job.Ldc + j0;
+                    if (!job.Accumulate) new Span<float>(row, n).Clear();
+                    if (!job.Epilogue.IsNone) ApplyEpilogue(row, n, i, j0, in job.Epilogue);
+                }
+                return;
+            }
+
+            Isa isa = job.Isa;
+            int nr = NR(isa);
+            // Sized from the whole problem, not this slice, so the buffers fit whichever slice this thread gets
+            // next time (which keeps a repeated call allocation-free however the work was split).
+            int ncMax = Math.Min(NC, RoundUp(job.N, nr));
+            int kcMax = Math.Min(KC, k);
+            float* packA = Buffer(ref _packA, Math.Min(MC, RoundUp(job.M, MR)) * kcMax);
+            float* packB = Buffer(ref _packB, ncMax * kcMax);
+            float* tile = stackalloc float[MR * 32];
+
+            for (int jc = 0; jc < n; jc += NC)
+            {
+                int nc = Math.Min(NC, n - jc);
+                for (int pc = 0; pc < k; pc += KC)
+                {
+                    int kc = Math.Min(KC, k - pc);
+                    bool accumulate = job.Accumulate || pc > 0;
+                    bool last = pc + kc == k;
+                    PackB(in job, pc, kc, j0 + jc, nc, nr, packB);
+
+                    for (int ic = 0; ic < m; ic += MC)
+                    {
+                        int mc = Math.Min(MC, m - ic);
+                        PackA(in job, i0 + ic, mc, pc, kc, packA);
+
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            int nrr = Math.Min(nr, nc - jr);
+                            float* pb = packB + (long)jr * kc;
+                            for (int ir = 0; ir < mc; ir += MR)
+                            {
+                                int mrr = Math.Min(MR, mc - ir);
+                                float* pa = packA + (long)ir * kc;
+                                int row = i0 + ic + ir, col = j0 + jc + jr;
+                                float* cTile = job.C + (long)row * job.Ldc + col;
+                                if (mrr == MR && nrr == nr)
+                                {
+                                    MicroKernel(isa, kc, pa, pb, cTile, job.Ldc, accumulate);
+                                }
+                                else
+                                {
+                                    // Edge tile: compute the whole padded tile aside, keep the part inside C.
+                                    MicroKernel(isa, kc, pa, pb, tile, nr, false);
+                                    for (int r = 0; r < mrr; r++)
+                                    {
+                                        float* src = tile + r * nr;
+                                        float* dst = cTile + (long)r * job.Ldc;
+                                        if (accumulate) for (int j = 0; j < nrr; j++) dst[j] += src[j];
+                                        else for (int j = 0; j < nrr; j++) dst[j] = src[j];
+                                    }
+                                }
+                                if (last && !job.Epilogue.IsNone)
+                                {
+                                    for (int r = 0; r < mrr; r++)
+                                        ApplyEpilogue(cTile + (long)r * job.Ldc, nrr, row + r, col, in job.Epilogue);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        private static int RoundUp(int x, int unit) => (x + unit - 1) / unit * unit;
+
+        /// <summary>
+        /// Copies op(A)[i0..i0+mc, p0..p0+kc] into panels of MR rows: panel r holds, for each p, the MR values
+        /// op(A)[i, p] of its rows side by side; rows past the end are zeros.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void PackA(in Job job, int i0, int mc, int p0, int kc, float* dst)
+        {
+            float* a = job.A;
+            long lda = job.Lda;
+            for (int ir = 0; ir < mc; ir += MR)
+            {
+                int mr = Math.Min(MR, mc - ir);
+                float* panel = dst + (long)ir * kc;
+                if (job.TransA)
+                {
+                    // op(A)[i, p] = a[p, i]: the MR values for one p are contiguous.
+                    for (int p = 0; p < kc; p++)
+                    {
+                        float* src = a + (p0 + p) * lda + i0 + ir;
+                        float* d = panel + p * MR;
+                        int r = 0;
+                        for (; r < mr; r++) d[r] = src[r];
+                        for (; r < MR; r++) d[r] = 0f;
+                    }
+                }
+                else
+                {
+                    // op(A)[i, p] = a[i, p]: read each row contiguously, write strided.
+                    for (int r = 0; r < MR; r++)
+                    {
+                        float* d = panel + r;
+                        if (r < mr)
+                        {
+                            float* src = a + (i0 + ir + r) * lda + p0;
+                            for (int p = 0; p < kc; p++) d[p * MR] = src[p];
+                        }
+                        else
+                        {
+                            for (int p = 0; p < kc; p++) d[p * MR] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Copies op(B)[p0..p0+kc, j0..j0+nc] into panels of NR columns: panel j holds, for each p, the NR
+        /// values op(B)[p, j] of its columns side by side; columns past the end are zeros.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void PackB(in Job job, int p0, int kc, int j0, int nc, int nr, float* dst)
+        {
+            float* b = job.B;
+            long ldb = job.Ldb;
+            for (int jr = 0; jr < nc; jr += nr)
+            {
+                int w = Math.Min(nr, nc - jr);
+                float* panel = dst + (long)jr * kc;
+                if (!job.TransB)
+                {
+                    // op(B)[p, j] = b[p, j]: each panel row is a contiguous run of B.
+                    for (int p = 0; p < kc; p++)
+                    {
+                        float* src = b + (p0 + p) * ldb + j0 + jr;
+                        float* d = panel + p * nr;
+                        if (w == nr)
+                        {
+                            if (nr == 32)
+                            {
+                                Vector256.Store(Vector256.Load(src), d);
+                                Vector256.Store(Vector256.Load(src + 8), d + 8);
+                                Vector256.Store(Vector256.Load(src + 16), d + 16);
+                                Vector256.Store(Vector256.Load(src + 24), d + 24);
+                            }
+                            else
+                            {
+                                for (int j = 0; j < nr; j++) d[j] = src[j];
+                            }
+                        }
+                        else
+                        {
+                            int j = 0;
+                            for (; j < w; j++) d[j] = src[j];
+                            for (; j < nr; j++) d[j] = 0f;
+                        }
+                    }
+                }
+                else
+                {
+                    // op(B)[p, j] = b[j, p]: read each column of op(B) (a row of b) contiguously, write strided.
+                    for (int j = 0; j < nr; j++)
+                    {
+                        float* d = panel + j;
+                        if (j < w)
+                        {
+                            float* src = b + (j0 + jr + j) * ldb + p0;
+                            for (int p = 0; p < kc; p++) d[p * nr] = src[p];
+                        }
+                        else
+                        {
+                            for (int p = 0; p < kc; p++) d[p * nr] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void MicroKernel(Isa isa, int kc, float* pa, float* pb, float* c, int ldc, bool accumulate)
+        {
+            if (isa == Isa.Vector512) Micro512(kc, pa, pb, c, ldc, accumulate);
+            else if (isa == Isa.Vector256) Micro256(kc, pa, pb, c, ldc, accumulate);
+            else MicroScalar(kc, pa, pb, c, ldc, accumulate);
+        }
+
+        /// <summary>C[6×32] (+)= Apanel[6×kc] · Bpanel[kc×32], twelve zmm accumulators.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Micro512(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate)
+        {
+            Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+            Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+            for (int p = 0; p < kc; p++)
+            {
+                Vector512<float> b0 = Vector512.Load(pb), b1 = Vector512.Load(pb + 16);
+                Vector512<float> a = Vector512.Create(pa[0]);
+                c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+                a = Vector512.Create(pa[1]);
+                c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+                a = Vector512.Create(pa[2]);
+                c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+                a = Vector512.Create(pa[3]);
+                c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+                a = Vector512.Create(pa[4]);
+                c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
+                a = Vector512.Create(pa[5]);
+                c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
+                pa += MR;
+                pb += 32;
+            }
+            Store512(c, c00, c01, accumulate); c += ldc;
+            Store512(c, c10, c11, accumulate); c += ldc;
+            Store512(c, c20, c21, accumulate); c += ldc;
+            Store512(c, c30, c31, accumulate); c += ldc;
+            Store512(c, c40, c41, accumulate); c += ldc;
+            Store512(c, c50, c51, accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate)
+        {
+            if (accumulate)
+            {
+                v0 += Vector512.Load(c);
+                v1 += Vector512.Load(c + 16);
+            }
+            Vector512.Store(v0, c);
+            Vector512.Store(v1, c + 16);
+        }
+
+        /// <summary>C[6×16] (+)= Apanel[6×kc] · Bpanel[kc×16], twelve ymm accumulators.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Micro256(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate)
+        {
+            Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+            Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+            for (int p = 0; p < kc; p++)
+            {
+                Vector256<float> b0 = Vector256.Load(pb), b1 = Vector256.Load(pb + 8);
+                Vector256<float> a = Vector256.Create(pa[0]);
+                c00 = Vector256.FusedMultiplyAdd(a, b0, c00); c01 = Vector256.FusedMultiplyAdd(a, b1, c01);
+                a = Vector256.Create(pa[1]);
+                c10 = Vector256.FusedMultiplyAdd(a, b0, c10); c11 = Vector256.FusedMultiplyAdd(a, b1, c11);
+                a = Vector256.Create(pa[2]);
+                c20 = Vector256.FusedMultiplyAdd(a, b0, c20); c21 = Vector256.FusedMultiplyAdd(a, b1, c21);
+                a = Vector256.Create(pa[3]);
+                c30 = Vector256.FusedMultiplyAdd(a, b0, c30); c31 = Vector256.FusedMultiplyAdd(a, b1, c31);
+                a = Vector256.Create(pa[4]);
+                c40 = Vector256.FusedMultiplyAdd(a, b0, c40); c41 = Vector256.FusedMultiplyAdd(a, b1, c41);
+                a = Vector256.Create(pa[5]);
+                c50 = Vector256.FusedMultiplyAdd(a, b0, c50); c51 = Vector256.FusedMultiplyAdd(a, b1, c51);
+                pa += MR;
+                pb += 16;
+            }
+            Store256(c, c00, c01, accumulate); c += ldc;
+            Store256(c, c10, c11, accumulate); c += ldc;
+            Store256(c, c20, c21, accumulate); c += ldc;
+            Store256(c, c30, c31, accumulate); c += ldc;
+            Store256(c, c40, c41, accumulate); c += ldc;
+            Store256(c, c50, c51, accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store256(float* c, Vector256<float> v0, Vector256<float> v1, bool accumulate)
+        {
+            if (accumulate)
+            {
+                v0 += Vector256.Load(c);
+                v1 += Vector256.Load(c + 8);
+            }
+            Vector256.Store(v0, c);
+            Vector256.Store(v1, c + 8);
+        }
+
+        /// <summary>C[6×16] (+)= Apanel · Bpanel without SIMD, for hardware that has none.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void MicroScalar(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate)
+        {
+            const int nr = 16;
+            float* acc = stackalloc float[MR * nr];
+            new Span<float>(acc, MR * nr).Clear();
+            for (int p = 0; p < kc; p++)
+            {
+                for (int r = 0; r < MR; r++)
+                {
+                    float ar = pa[r];
+                    float* accRow = acc + r * nr;
+                    for (int j = 0; j < nr; j++) accRow[j] = MathF.FusedMultiplyAdd(ar, pb[j], accRow[j]);
+                }
+                pa += MR;
+                pb += nr;
+            }
+            for (int r = 0; r < MR; r++)
+            {
+                float* dst = c + (long)r * ldc;
+                float* src = acc + r * nr;
+                if (accumulate) for (int j = 0; j < nr; j++) dst[j] += src[j];
+                else for (int j = 0; j < nr; j++) dst[j] = src[j];
+            }
+        }
+
+        /// <summary>row[j] = relu?(row[j] + rowBias[i] + columnBias[j0 + j]) for j in [0, n).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ApplyEpilogue(float* row, int n, int i, int j0, in GemmEpilogue e)
+        {
+            float rb = e.RowBias != null ? e.RowBias[i] : 0f;
+            float* cb = e.ColumnBias != null ? e.ColumnBias + j0 : null;
+            bool relu = e.Relu;
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vrb = Vector256.Create(rb);
+                for (; j + 8 <= n; j += 8)
+                {
+                    var v = Vector256.Load(row + j) + vrb;
+                    if (cb != null) v += Vector256.Load(cb + j);
+                    if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
+                    Vector256.Store(v, row + j);
+                }
+            }
+            for (; j < n; j++)
+            {
+                float v = row[j] + rb;
+                if (cb != null) v += cb[j];
+                if (relu) v = v > 0f ? v : 0f;
+                row[j] = v;
+            }
+        }
+    }
+}
