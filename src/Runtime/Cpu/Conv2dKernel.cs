@@ -165,6 +165,12 @@ namespace CnnGen.Cpu
                 db = job.DB == null ? null : part + s.WeightSize;
             }
 
+            // The GEMM's register tile is 32 columns wide, so a dW_g with few columns (kG = Cin·k·k small, as in a
+            // first layer with one input channel: kG = 9) would waste most of it; then compute dW_gᵀ instead,
+            // which puts the larger coutG along the columns, and transpose once at the end of the chunk.
+            bool transposedWeightGradient = kG < 32 && coutG > kG;
+            float* dwT = transposedWeightGradient ? DenseScratch.WeightTranspose(s.WeightSize) : null;
+
             for (int i = first; i < end; i++)
             {
                 bool firstSample = i == first;
@@ -180,9 +186,18 @@ namespace CnnGen.Cpu
                     float* wg = job.W + (long)g * coutG * kG;
                     if (!direct) Im2Col.Lower(xg, cinG, in s, col);
 
-                    // dW_g[coutG, kG] (+)= dy_g[coutG, P] · col_gᵀ[P, kG]
-                    Sgemm.Multiply(false, true, coutG, kG, positions, dyg, positions, direct ? xg : col, positions,
-                        dw + (long)g * coutG * kG, kG, accumulate: !firstSample, default, job.ParallelGemm);
+                    if (transposedWeightGradient)
+                    {
+                        // dW_gᵀ[kG, coutG] (+)= col_g[kG, P] · dy_gᵀ[P, coutG]
+                        Sgemm.Multiply(false, true, kG, coutG, positions, direct ? xg : col, positions, dyg, positions,
+                            dwT + (long)g * coutG * kG, coutG, accumulate: !firstSample, default, job.ParallelGemm);
+                    }
+                    else
+                    {
+                        // dW_g[coutG, kG] (+)= dy_g[coutG, P] · col_gᵀ[P, kG]
+                        Sgemm.Multiply(false, true, coutG, kG, positions, dyg, positions, direct ? xg : col, positions,
+                            dw + (long)g * coutG * kG, kG, accumulate: !firstSample, default, job.ParallelGemm);
+                    }
 
                     if (dxs != null)
                     {
@@ -201,6 +216,17 @@ namespace CnnGen.Cpu
                         float sum = TensorPrimitives.Sum(new ReadOnlySpan<float>(dys + (long)co * positions, positions));
                         db[co] = firstSample ? sum : db[co] + sum;
                     }
+                }
+            }
+
+            if (transposedWeightGradient)
+            {
+                for (int g = 0; g < groups; g++)
+                {
+                    float* src = dwT + (long)g * coutG * kG, dst = dw + (long)g * coutG * kG;
+                    for (int r = 0; r < kG; r++)
+                        for (int co = 0; co < coutG; co++)
+                            dst[(long)co * kG + r] = src[(long)r * coutG + co];
                 }
             }
         }

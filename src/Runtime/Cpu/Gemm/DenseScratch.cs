@@ -14,6 +14,7 @@ namespace CnnGen.Cpu.Gemm
         [ThreadStatic] private static float[]? _columns;
         [ThreadStatic] private static float[]? _columnGradients;
         [ThreadStatic] private static float[]? _partials;
+        [ThreadStatic] private static float[]? _weightTranspose;
 
         /// <summary>An im2col matrix of this thread.</summary>
         public static float* Columns(long floats) => Get(ref _columns, floats);
@@ -23,6 +24,9 @@ namespace CnnGen.Cpu.Gemm
 
         /// <summary>Per-chunk partial parameter gradients, owned by the thread that dispatches the chunks.</summary>
         public static float* Partials(long floats) => Get(ref _partials, floats);
+
+        /// <summary>A weight-gradient-sized matrix of this thread, for gradients computed transposed.</summary>
+        public static float* WeightTranspose(long floats) => Get(ref _weightTranspose, floats);
 
         private static float* Get(ref float[]? cache, long floats)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace CnnGen.Cpu.Threading
@@ -113,6 +114,26 @@ namespace CnnGen.Cpu.Threading
                 Monitor.Exit(Gate);
             }
         }
+
+        /// <summary>
+        /// The convenient form of the function-pointer <c>For</c> for code off the hot
+        /// path (the delegate is the caller's allocation): runs <paramref name="body"/>(i) for i in [0, count).
+        /// </summary>
+        public static void For(int count, Action<int> body)
+        {
+            if (body is null) throw new ArgumentNullException(nameof(body));
+            GCHandle handle = GCHandle.Alloc(body);
+            try
+            {
+                For(count, &InvokeAction, (void*)GCHandle.ToIntPtr(handle));
+            }
+            finally
+            {
+                handle.Free();
+            }
+        }
+
+        private static void InvokeAction(void* state, int i) => ((Action<int>)GCHandle.FromIntPtr((IntPtr)state).Target!)(i);
 
         private static void RunIndices()
         {
