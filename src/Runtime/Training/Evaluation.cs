@@ -245,9 +245,9 @@ namespace CnnGen.Training
             {
                 sb.Append(ClassNames[a].PadRight(nameWidth + 2));
                 for (int p = 0; p < ClassCount; p++) sb.Append(this[a, p].ToString(CultureInfo.InvariantCulture).PadLeft(width));
-                sb.Append(Recall(a).ToString("P1", CultureInfo.InvariantCulture).PadLeft(8)).AppendLine();
+                sb.Append(Recall(a).ToString("0.0%", CultureInfo.InvariantCulture).PadLeft(8)).AppendLine();
             }
-            sb.Append(string.Format(CultureInfo.InvariantCulture, "accuracy {0:P2} of {1} samples", Accuracy, Total)).AppendLine();
+            sb.Append(string.Format(CultureInfo.InvariantCulture, "accuracy {0:0.00%} of {1} samples", Accuracy, Total)).AppendLine();
             return sb.ToString();
         }
 
@@ -272,10 +272,10 @@ namespace CnnGen.Training
                     string v = this[a, p].ToString(CultureInfo.InvariantCulture);
                     cells[p + 1] = a == p ? "[green]" + v + "[/]" : this[a, p] == 0 ? "[grey]" + v + "[/]" : v;
                 }
-                cells[ClassCount + 1] = Recall(a).ToString("P1", CultureInfo.InvariantCulture);
+                cells[ClassCount + 1] = Recall(a).ToString("0.0%", CultureInfo.InvariantCulture);
                 table.AddRow(cells);
             }
-            table.Caption(string.Format(CultureInfo.InvariantCulture, "accuracy {0:P2} of {1} samples", Accuracy, Total));
+            table.Caption(string.Format(CultureInfo.InvariantCulture, "accuracy {0:0.00%} of {1} samples", Accuracy, Total));
             AnsiConsole.Write(table);
         }
 
