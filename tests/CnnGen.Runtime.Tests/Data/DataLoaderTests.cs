@@ -135,6 +135,20 @@ namespace CnnGen.Tests.Data
         }
 
         [Fact]
+        public void Steady_state_epochs_allocate_nothing_per_batch()
+        {
+            using var loader = new DataLoader(TestData.Indexed(2000, sampleSize: 16), 10, shuffle: true, seed: 1);
+            float sum = 0;
+            foreach (var b in loader.Epoch(0)) sum += b.Input[0];   // warm-up: starts the worker thread
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            foreach (var b in loader.Epoch(1)) sum += b.Input[0] + b.Labels[0];
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            // 200 batches; only the epoch's shuffle generator (a few dozen bytes) may be allocated.
+            Assert.True(allocated < 200, $"{allocated} bytes allocated over 200 batches");
+            Assert.True(sum > 0);
+        }
+
+        [Fact]
         public void Bad_arguments_are_named()
         {
             var ds = TestData.Indexed(5);

