@@ -326,19 +326,21 @@ namespace CnnGen.Training
                     lossSum = 0;
                     correct = 0;
                     seen = 0;
-                    if (_o.CheckpointDirectory is string cdir && (_o.CheckpointEveryEpoch || interrupted || shown == _epochs))
+                    // A stop requested during the last step or the evaluation still ends the run after this epoch.
+                    bool stopping = (interrupted || stop.IsCancellationRequested) && shown < _epochs;
+                    if (_o.CheckpointDirectory is string cdir && (_o.CheckpointEveryEpoch || stopping || shown == _epochs))
                     {
                         Checkpoint.Save(cdir, _model, _opt, new CheckpointState
                         {
                             Epoch = shown,
                             History = _history.ToArray(),
                             RunDuration = RunTime,
-                            Interrupted = interrupted,
+                            Interrupted = stopping,
                         });
                     }
                     if (_o.Progress != ProgressMode.Silent) Say(result.ToLine(_epochs));
                     _o.OnEpochEnd?.Invoke(result);
-                    if (interrupted || (stop.IsCancellationRequested && shown < _epochs))
+                    if (stopping)
                     {
                         Say($"Interrupted after epoch {shown}." + (_o.CheckpointDirectory is string d ? $" Checkpoint saved in {d}; run again with resume to continue." : ""));
                         return new FitResult(_history.ToArray(), true, _o.CheckpointDirectory);

@@ -167,6 +167,23 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
+        public void Stop_requested_on_the_last_batch_ends_after_that_epoch_with_an_interrupted_checkpoint()
+        {
+            string dir = TestData.TempDir();
+            var model = new FakeLogisticNetwork(1, 2, 2, 3);
+            var opt = new TestSgd(model.Parameters, 0.3f);
+            using var cts = new CancellationTokenSource();
+            using var loader = new DataLoader(TestData.Separable(30), 10);
+            var fit = Trainer.Fit(model, opt, loader, null, 5, Quiet(checkpoints: dir, token: cts.Token, onBatch: (e, b, _) => { if (e == 2 && b == 2) cts.Cancel(); }));
+            Assert.True(fit.Interrupted);
+            Assert.Equal(2, fit.Epochs.Count);
+            var state = Checkpoint.TryReadState(dir)!;
+            Assert.Equal(2, state.Epoch);
+            Assert.Equal(0, state.BatchesDone);
+            Assert.True(state.Interrupted);
+        }
+
+        [Fact]
         public void Checkpoint_of_another_network_is_refused()
         {
             string dir = TestData.TempDir();
