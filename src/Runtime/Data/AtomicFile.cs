@@ -1,0 +1,62 @@
+using System;
+using System.IO;
+
+namespace CnnGen.Data
+{
+    /// <summary>
+    /// Helpers for writing files so that a reader never sees a half-written one: write a temporary file in
+    /// the destination's folder (same volume, so the rename is atomic), then move it over the destination.
+    /// </summary>
+    public static class AtomicFile
+    {
+        /// <summary>A unique temporary path next to <paramref name="path"/>.</summary>
+        public static string TempPathFor(string path)
+        {
+            string full = Path.GetFullPath(path);
+            return full + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp";
+        }
+
+        /// <summary>
+        /// Runs <paramref name="write"/> on a temporary path next to <paramref name="path"/> and then moves the
+        /// result into place; on failure the temporary file is deleted and <paramref name="path"/> is untouched.
+        /// </summary>
+        public static void Write(string path, Action<string> write)
+        {
+            if (write is null) throw new ArgumentNullException(nameof(write));
+            string full = Path.GetFullPath(path);
+            string? dir = Path.GetDirectoryName(full);
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            string tmp = TempPathFor(full);
+            try
+            {
+                write(tmp);
+                if (!File.Exists(tmp))
+                    throw new IOException($"{Path.GetFileName(full)}: the writer produced no file at the temporary path {tmp}.");
+                File.Move(tmp, full, overwrite: true);
+            }
+            catch
+            {
+                TryDelete(tmp);
+                throw;
+            }
+        }
+
+        /// <summary>Writes text (UTF-8, no BOM) atomically.</summary>
+        public static void WriteAllText(string path, string text)
+            => Write(path, tmp => File.WriteAllText(tmp, text, new System.Text.UTF8Encoding(false)));
+
+        /// <summary>Writes bytes atomically.</summary>
+        public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+        {
+            byte[] copy = bytes.ToArray();
+            Write(path, tmp => File.WriteAllBytes(tmp, copy));
+        }
+
+        internal static void TryDelete(string path)
+        {
+            try { if (File.Exists(path)) File.Delete(path); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text.Json;
+
+namespace CnnGen.Training
+{
+    /// <summary>What one epoch of training gave.</summary>
+    /// <param name="Epoch">The epoch number, from 1.</param>
+    /// <param name="TrainLoss">Mean training loss over the epoch's batches (weighted by batch size).</param>
+    /// <param name="TrainAccuracy">Running training accuracy over the epoch, in [0, 1].</param>
+    /// <param name="TestLoss">Mean cross-entropy on the test set after the epoch, or null without a test set.</param>
+    /// <param name="TestAccuracy">Test accuracy after the epoch, in [0, 1], or null.</param>
+    /// <param name="EpochDuration">Wall time of the epoch (training and evaluation).</param>
+    /// <param name="RunDuration">Wall time of the run up to the end of this epoch (including earlier sessions when resumed).</param>
+    /// <param name="TrainSamples">Samples trained on in this epoch.</param>
+    /// <param name="LearningRate">The optimizer's learning rate during the epoch.</param>
+    public sealed record EpochResult(
+        int Epoch,
+        double TrainLoss,
+        double TrainAccuracy,
+        double? TestLoss,
+        double? TestAccuracy,
+        TimeSpan EpochDuration,
+        TimeSpan RunDuration,
+        int TrainSamples,
+        float LearningRate)
+    {
+        /// <summary>One line for logs: "epoch 3  loss 0.2981  acc 91.20%  test_loss …".</summary>
+        public string ToLine(int? totalEpochs = null)
+        {
+            var inv = CultureInfo.InvariantCulture;
+            string epoch = totalEpochs is int t ? $"{Epoch}/{t}" : Epoch.ToString(inv);
+            string s = string.Format(inv, "epoch {0}  loss {1:0.0000}  acc {2:0.00%}", epoch, TrainLoss, TrainAccuracy);
+            if (TestLoss is double tl && TestAccuracy is double ta)
+                s += string.Format(inv, "  test_loss {0:0.0000}  test_acc {1:0.00%}", tl, ta);
+            s += string.Format(inv, "  {0}  (run {1})", Format(EpochDuration), Format(RunDuration));
+            return s;
+        }
+
+        internal static string Format(TimeSpan t)
+            => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture)
+             : t.TotalMinutes >= 1 ? t.ToString(@"m\:ss", CultureInfo.InvariantCulture)
+             : string.Format(CultureInfo.InvariantCulture, "{0:0.0} s", t.TotalSeconds);
+
+        internal void WriteJson(Utf8JsonWriter w)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("epoch", Epoch);
+            w.WriteNumber("loss", TrainLoss);
+            w.WriteNumber("accuracy", TrainAccuracy);
+            if (TestLoss is double tl) w.WriteNumber("test_loss", tl); else w.WriteNull("test_loss");
+            if (TestAccuracy is double ta) w.WriteNumber("test_accuracy", ta); else w.WriteNull("test_accuracy");
+            w.WriteNumber("epoch_duration", EpochDuration.TotalSeconds);
+            w.WriteNumber("run_duration", RunDuration.TotalSeconds);
+            w.WriteNumber("train_samples", TrainSamples);
+            w.WriteNumber("learning_rate", LearningRate);
+            w.WriteEndObject();
+        }
+
+        internal static EpochResult ReadJson(JsonElement e)
+        {
+            static double? Opt(JsonElement e, string name)
+                => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+            static double Req(JsonElement e, string name)
+                => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble()
+                   : throw new FormatException($"an epoch record has no number \"{name}\"");
+            return new EpochResult(
+                (int)Req(e, "epoch"),
+                Req(e, "loss"),
+                Req(e, "accuracy"),
+                Opt(e, "test_loss"),
+                Opt(e, "test_accuracy"),
+                TimeSpan.FromSeconds(Req(e, "epoch_duration")),
+                TimeSpan.FromSeconds(Req(e, "run_duration")),
+                (int)(Opt(e, "train_samples") ?? 0),
+                (float)(Opt(e, "learning_rate") ?? 0));
+        }
+    }
+
+    /// <summary>What <see cref="Trainer.Fit"/> returns.</summary>
+    /// <param name="Epochs">Every finished epoch of the run, including those of earlier sessions when resumed.</param>
+    /// <param name="Interrupted">True when training stopped early on Ctrl+C or cancellation (a checkpoint was saved if a folder was set).</param>
+    /// <param name="CheckpointDirectory">Where checkpoints went, or null.</param>
+    public sealed record FitResult(IReadOnlyList<EpochResult> Epochs, bool Interrupted, string? CheckpointDirectory)
+    {
+        /// <summary>The last finished epoch, or null if none finished.</summary>
+        public EpochResult? Last => Epochs.Count == 0 ? null : Epochs[Epochs.Count - 1];
+    }
+}
