@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.Intrinsics;
 using System.Threading.Tasks;
 
 namespace CnnGen.Cpu
@@ -81,11 +82,11 @@ namespace CnnGen.Cpu
                         for (int w = w0; w < w1; w += dil)
                         {
                             float v = x[row + w];
-                            if (v > max || float.IsNaN(v))
-                            {
-                                max = v;
-                                best = row + w;
-                            }
+                            // Non-short-circuit | and two selects: the JIT emits conditional moves, where a branch
+                            // would be mispredicted about half the time on real data.
+                            bool take = (v > max) | float.IsNaN(v);
+                            max = take ? v : max;
+                            best = take ? row + w : best;
                         }
                     }
                     y[o] = max;
@@ -98,25 +99,55 @@ namespace CnnGen.Cpu
         private static void Plane2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> idx, in Pool2dShape s)
         {
             int width = s.Width, outWidth = s.OutWidth;
-            int o = 0;
             for (int oh = 0; oh < s.OutHeight; oh++)
             {
                 int r0 = 2 * oh * width, r1 = r0 + width;
                 ReadOnlySpan<float> row0 = x.Slice(r0, 2 * outWidth), row1 = x.Slice(r1, 2 * outWidth);
-                for (int ow = 0; ow < outWidth; ow++, o++)
+                Span<float> yRow = y.Slice(oh * outWidth, outWidth);
+                Span<int> idxRow = idx.Slice(oh * outWidth, outWidth);
+                int ow = 0;
+                if (Vector512.IsHardwareAccelerated)
                 {
-                    int c = 2 * ow;
-                    // Same comparison order as the general scan: (0,0), (0,1), (1,0), (1,1).
-                    float max = row0[c];
-                    int best = r0 + c;
-                    float v = row0[c + 1];
-                    if (v > max || float.IsNaN(v)) { max = v; best = r0 + c + 1; }
-                    v = row1[c];
-                    if (v > max || float.IsNaN(v)) { max = v; best = r1 + c; }
-                    v = row1[c + 1];
-                    if (v > max || float.IsNaN(v)) { max = v; best = r1 + c + 1; }
-                    y[o] = max;
-                    idx[o] = best;
+                    // Eight outputs at a time: 16 floats of each row, split into even (left) and odd (right) columns.
+                    Vector256<int> laneColumns = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+                    for (int next = 0; next < outWidth && outWidth >= 8; next += 8)
+                    {
+                        // The last block is shifted left to end at the row's end: a few outputs are computed twice,
+                        // identically, instead of falling to the scalar loop (whose compares mispredict).
+                        ow = Math.Min(next, outWidth - 8);
+                        Pool2x2Vectors.Deinterleave(Vector512.Create(row0.Slice(2 * ow, 16)), out Vector256<float> a, out Vector256<float> b);
+                        Pool2x2Vectors.Deinterleave(Vector512.Create(row1.Slice(2 * ow, 16)), out Vector256<float> c, out Vector256<float> d);
+                        Vector256<int> ia = Vector256.Create(r0 + 2 * ow) + laneColumns;
+                        Vector256<float> max = a;
+                        Vector256<int> best = ia;
+                        Pool2x2Vectors.Take(b, ia + Vector256<int>.One, ref max, ref best);
+                        Pool2x2Vectors.Take(c, ia + Vector256.Create(width), ref max, ref best);
+                        Pool2x2Vectors.Take(d, ia + Vector256.Create(width + 1), ref max, ref best);
+                        max.CopyTo(yRow.Slice(ow, 8));
+                        best.CopyTo(idxRow.Slice(ow, 8));
+                        ow += 8;
+                    }
+                }
+                for (; ow < outWidth; ow++)
+                {
+                    int col = 2 * ow;
+                    // Same order as the general scan: (0,0), (0,1), (1,0), (1,1); a later value wins if larger or NaN.
+                    float max = row0[col];
+                    int best = r0 + col;
+                    float v = row0[col + 1];
+                    bool take = (v > max) | float.IsNaN(v);
+                    max = take ? v : max;
+                    best = take ? r0 + col + 1 : best;
+                    v = row1[col];
+                    take = (v > max) | float.IsNaN(v);
+                    max = take ? v : max;
+                    best = take ? r1 + col : best;
+                    v = row1[col + 1];
+                    take = (v > max) | float.IsNaN(v);
+                    max = take ? v : max;
+                    best = take ? r1 + col + 1 : best;
+                    yRow[ow] = max;
+                    idxRow[ow] = best;
                 }
             }
         }
@@ -207,6 +238,55 @@ namespace CnnGen.Cpu
             return true;
         }
 
+        /// <summary>2×2, stride 2, unpadded, every window inside the input: the divisor is 4 under either rule.</summary>
+        private static bool Is2x2(in Pool2dShape s)
+            => s.Kernel == 2 && s.Stride == 2 && s.Padding == 0 && 2 * s.OutHeight <= s.Height && 2 * s.OutWidth <= s.Width;
+
+        /// <summary>Sums in the general path's order ((a + b) + c) + d, so both paths give identical results.</summary>
+        private static void Forward2x2(ReadOnlySpan<float> x, Span<float> y, in Pool2dShape s)
+        {
+            int width = s.Width, outWidth = s.OutWidth;
+            for (int oh = 0; oh < s.OutHeight; oh++)
+            {
+                ReadOnlySpan<float> row0 = x.Slice(2 * oh * width, 2 * outWidth), row1 = x.Slice((2 * oh + 1) * width, 2 * outWidth);
+                Span<float> yRow = y.Slice(oh * outWidth, outWidth);
+                int ow = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector256<float> four = Vector256.Create(4f);
+                    for (int next = 0; next < outWidth && outWidth >= 8; next += 8)
+                    {
+                        ow = Math.Min(next, outWidth - 8); // last block shifted left, as in max pooling
+                        Pool2x2Vectors.Deinterleave(Vector512.Create(row0.Slice(2 * ow, 16)), out Vector256<float> a, out Vector256<float> b);
+                        Pool2x2Vectors.Deinterleave(Vector512.Create(row1.Slice(2 * ow, 16)), out Vector256<float> c, out Vector256<float> d);
+                        (((a + b) + c + d) / four).CopyTo(yRow.Slice(ow, 8));
+                        ow += 8;
+                    }
+                }
+                for (; ow < outWidth; ow++)
+                    yRow[ow] = (row0[2 * ow] + row0[2 * ow + 1] + row1[2 * ow] + row1[2 * ow + 1]) / 4f;
+            }
+        }
+
+        /// <summary>Windows do not overlap, so each input gets exactly its window's dy/4 (dx was cleared: gaps stay 0).</summary>
+        private static void Backward2x2(ReadOnlySpan<float> dy, Span<float> dx, in Pool2dShape s)
+        {
+            int width = s.Width, outWidth = s.OutWidth;
+            for (int oh = 0; oh < s.OutHeight; oh++)
+            {
+                Span<float> row0 = dx.Slice(2 * oh * width, 2 * outWidth), row1 = dx.Slice((2 * oh + 1) * width, 2 * outWidth);
+                ReadOnlySpan<float> dyRow = dy.Slice(oh * outWidth, outWidth);
+                for (int ow = 0; ow < outWidth; ow++)
+                {
+                    float g = dyRow[ow] / 4f;
+                    row0[2 * ow] = g;
+                    row0[2 * ow + 1] = g;
+                    row1[2 * ow] = g;
+                    row1[2 * ow + 1] = g;
+                }
+            }
+        }
+
         private readonly struct ForwardWork : IRangeWork
         {
             private readonly FloatBuffer _x, _y;
@@ -224,6 +304,11 @@ namespace CnnGen.Cpu
                 {
                     ReadOnlySpan<float> x = _x.Span.Slice(p * inPlane, inPlane);
                     Span<float> y = _y.Span.Slice(p * outPlane, outPlane);
+                    if (Is2x2(_s))
+                    {
+                        Forward2x2(x, y, _s);
+                        continue;
+                    }
                     int o = 0;
                     for (int oh = 0; oh < _s.OutHeight; oh++)
                     {
@@ -265,6 +350,11 @@ namespace CnnGen.Cpu
                     Span<float> dx = _dx.Span.Slice(p * inPlane, inPlane);
                     ReadOnlySpan<float> dy = _dy.Span.Slice(p * outPlane, outPlane);
                     dx.Clear();
+                    if (Is2x2(_s))
+                    {
+                        Backward2x2(dy, dx, _s);
+                        continue;
+                    }
                     int o = 0;
                     for (int oh = 0; oh < _s.OutHeight; oh++)
                     {
@@ -379,6 +469,28 @@ namespace CnnGen.Cpu
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Vector pieces of the 2×2 stride-2 pooling fast paths.</summary>
+    internal static class Pool2x2Vectors
+    {
+        private static readonly Vector512<int> s_evenThenOdd = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+
+        /// <summary>[a0 b0 a1 b1 … a7 b7] → even = [a0 … a7], odd = [b0 … b7].</summary>
+        public static void Deinterleave(Vector512<float> v, out Vector256<float> even, out Vector256<float> odd)
+        {
+            Vector512<float> split = Vector512.Shuffle(v, s_evenThenOdd);
+            even = split.GetLower();
+            odd = split.GetUpper();
+        }
+
+        /// <summary>Lane-wise: a later window value replaces the maximum when strictly greater or NaN (PyTorch's rule).</summary>
+        public static void Take(Vector256<float> v, Vector256<int> index, ref Vector256<float> max, ref Vector256<int> best)
+        {
+            Vector256<float> take = Vector256.GreaterThan(v, max) | ~Vector256.Equals(v, v);
+            max = Vector256.ConditionalSelect(take, v, max);
+            best = Vector256.ConditionalSelect(take.AsInt32(), index, best);
         }
     }
 

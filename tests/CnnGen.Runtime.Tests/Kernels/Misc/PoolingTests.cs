@@ -29,6 +29,8 @@ namespace CnnGen.Tests.Kernels.Misc
             new object[] { 37, 4, 6, 6, 3, 2, 1, 1, true },     // last window clipped to the padded input
             new object[] { 37, 8, 16, 16, 2, 2, 0, 1, false },  // large enough to run in parallel
             new object[] { 37, 8, 17, 15, 3, 2, 1, 1, true },
+            new object[] { 3, 2, 22, 38, 2, 2, 0, 1, false },   // wide rows: 2×2 vector blocks plus an overlapping last block
+            new object[] { 2, 1, 22, 34, 2, 2, 0, 1, true },
         };
 
         private static Pool2dShape Shape(int c, int h, int w, int k, int s, int p, int d, bool ceil, bool countIncludePad = true)
@@ -149,6 +151,27 @@ namespace CnnGen.Tests.Kernels.Misc
             Assert.False(float.IsNaN(y[2]));
             var (_, ir) = MaxRef(x, 1, s);
             Assert.Equal(ir, idx);
+        }
+
+        [Theory]
+        [InlineData(2, 2, 0)]
+        [InlineData(3, 2, 1)]
+        [InlineData(2, 1, 0)]
+        public void MaxPool_NaN_and_ties_in_wide_rows_match_reference(int k, int st, int p)
+        {
+            var s = Shape(2, 6, 38, k, st, p, 1, false);
+            float[] x = SmallIntegers(2 * s.InputSize, 17, levels: 3);
+            var rng = new CnnGen.Randomness.Rng(18);
+            for (int i = 0; i < 40; i++) x[rng.NextInt(x.Length)] = float.NaN;
+            var y = new float[2 * s.OutputSize];
+            var idx = new int[y.Length];
+            MaxPool2dKernel.Forward(new FloatBuffer(x), new FloatBuffer(y), new IntBuffer(idx), 2, s);
+            var (yr, ir) = MaxRef(x, 2, s);
+            for (int o = 0; o < y.Length; o++)
+            {
+                Assert.Equal(yr[o], y[o]); // NaN equals NaN here
+                Assert.Equal(ir[o], idx[o]);
+            }
         }
 
         [Fact]
