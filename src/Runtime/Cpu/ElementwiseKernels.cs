@@ -12,13 +12,13 @@ namespace CnnGen.Cpu
         /// <summary>y = f(x) over <paramref name="length"/> elements. <paramref name="negativeSlope"/> is LeakyReLU's.</summary>
         public static void Forward(ActivationKind kind, FloatBuffer x, FloatBuffer y, int length, float negativeSlope = 0.01f)
         {
-            Elementwise.CheckLength("Activation", length, x.Length, nameof(x), y.Length, nameof(y));
+            ElementwiseMap.CheckLength("Activation", length, x.Length, nameof(x), y.Length, nameof(y));
             ReadOnlySpan<float> xs = x.Span.Slice(0, length);
             Span<float> ys = y.Span.Slice(0, length);
             switch (kind)
             {
-                case ActivationKind.ReLU: Elementwise.Map<ReLUOp>(xs, xs, ys, 0); break;
-                case ActivationKind.LeakyReLU: Elementwise.Map<LeakyReLUOp>(xs, xs, ys, negativeSlope); break;
+                case ActivationKind.ReLU: ElementwiseMap.Map<ReLUOp>(xs, xs, ys, 0); break;
+                case ActivationKind.LeakyReLU: ElementwiseMap.Map<LeakyReLUOp>(xs, xs, ys, negativeSlope); break;
                 case ActivationKind.Sigmoid: TensorPrimitives.Sigmoid(xs, ys); break;
                 case ActivationKind.Tanh: TensorPrimitives.Tanh(xs, ys); break;
                 default: throw new ArgumentOutOfRangeException(nameof(kind), $"Unknown activation {kind}.");
@@ -31,22 +31,22 @@ namespace CnnGen.Cpu
         /// </summary>
         public static void Backward(ActivationKind kind, FloatBuffer y, FloatBuffer dy, FloatBuffer dx, int length, float negativeSlope = 0.01f)
         {
-            Elementwise.CheckLength("Activation backward", length, y.Length, nameof(y), dy.Length, nameof(dy));
-            Elementwise.CheckLength("Activation backward", length, dx.Length, nameof(dx), dx.Length, nameof(dx));
+            ElementwiseMap.CheckLength("Activation backward", length, y.Length, nameof(y), dy.Length, nameof(dy));
+            ElementwiseMap.CheckLength("Activation backward", length, dx.Length, nameof(dx), dx.Length, nameof(dx));
             ReadOnlySpan<float> ys = y.Span.Slice(0, length), dys = dy.Span.Slice(0, length);
             Span<float> dxs = dx.Span.Slice(0, length);
             switch (kind)
             {
-                case ActivationKind.ReLU: Elementwise.Map<ReLUGradOp>(ys, dys, dxs, 0); break;
-                case ActivationKind.LeakyReLU: Elementwise.Map<LeakyReLUGradOp>(ys, dys, dxs, negativeSlope); break;
-                case ActivationKind.Sigmoid: Elementwise.Map<SigmoidGradOp>(ys, dys, dxs, 0); break;
-                case ActivationKind.Tanh: Elementwise.Map<TanhGradOp>(ys, dys, dxs, 0); break;
+                case ActivationKind.ReLU: ElementwiseMap.Map<ReLUGradOp>(ys, dys, dxs, 0); break;
+                case ActivationKind.LeakyReLU: ElementwiseMap.Map<LeakyReLUGradOp>(ys, dys, dxs, negativeSlope); break;
+                case ActivationKind.Sigmoid: ElementwiseMap.Map<SigmoidGradOp>(ys, dys, dxs, 0); break;
+                case ActivationKind.Tanh: ElementwiseMap.Map<TanhGradOp>(ys, dys, dxs, 0); break;
                 default: throw new ArgumentOutOfRangeException(nameof(kind), $"Unknown activation {kind}.");
             }
         }
 
         // Forward ops read only their first argument. ReLU keeps NaN (x < 0 is false for NaN), as torch.relu does.
-        private readonly struct ReLUOp : IElementOp
+        private readonly struct ReLUOp : IMiscElementOp
         {
             public static float Invoke(float x, float unused, float slope) => x < 0 ? 0 : x;
             public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> unused, Vector256<float> slope)
@@ -55,7 +55,7 @@ namespace CnnGen.Cpu
                 => Vector512.AndNot(x, Vector512.LessThan(x, Vector512<float>.Zero));
         }
 
-        private readonly struct LeakyReLUOp : IElementOp
+        private readonly struct LeakyReLUOp : IMiscElementOp
         {
             public static float Invoke(float x, float unused, float slope) => x > 0 ? x : x * slope;
             public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> unused, Vector256<float> slope)
@@ -65,7 +65,7 @@ namespace CnnGen.Cpu
         }
 
         // Backward ops: (y, dy) → dx. ReLU follows PyTorch's threshold_backward: zero where y ≤ 0, dy elsewhere.
-        private readonly struct ReLUGradOp : IElementOp
+        private readonly struct ReLUGradOp : IMiscElementOp
         {
             public static float Invoke(float y, float dy, float slope) => y <= 0 ? 0 : dy;
             public static Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy, Vector256<float> slope)
@@ -74,7 +74,7 @@ namespace CnnGen.Cpu
                 => Vector512.AndNot(dy, Vector512.LessThanOrEqual(y, Vector512<float>.Zero));
         }
 
-        private readonly struct LeakyReLUGradOp : IElementOp
+        private readonly struct LeakyReLUGradOp : IMiscElementOp
         {
             public static float Invoke(float y, float dy, float slope) => y > 0 ? dy : dy * slope;
             public static Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy, Vector256<float> slope)
@@ -84,7 +84,7 @@ namespace CnnGen.Cpu
         }
 
         // σ' = y(1 − y), in PyTorch's order dy·(1 − y)·y.
-        private readonly struct SigmoidGradOp : IElementOp
+        private readonly struct SigmoidGradOp : IMiscElementOp
         {
             public static float Invoke(float y, float dy, float unused) => dy * (1 - y) * y;
             public static Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy, Vector256<float> unused)
@@ -94,7 +94,7 @@ namespace CnnGen.Cpu
         }
 
         // tanh' = 1 − y².
-        private readonly struct TanhGradOp : IElementOp
+        private readonly struct TanhGradOp : IMiscElementOp
         {
             public static float Invoke(float y, float dy, float unused) => dy * (1 - y * y);
             public static Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy, Vector256<float> unused)
@@ -113,26 +113,26 @@ namespace CnnGen.Cpu
         /// </summary>
         public static void Forward(FloatBuffer x, FloatBuffer y, FloatBuffer mask, int length, float p, ulong seed)
         {
-            Elementwise.CheckLength("Dropout", length, x.Length, nameof(x), y.Length, nameof(y));
-            Elementwise.CheckLength("Dropout", length, mask.Length, nameof(mask), mask.Length, nameof(mask));
+            ElementwiseMap.CheckLength("Dropout", length, x.Length, nameof(x), y.Length, nameof(y));
+            ElementwiseMap.CheckLength("Dropout", length, mask.Length, nameof(mask), mask.Length, nameof(mask));
             if (!(p >= 0 && p <= 1))
                 throw new ArgumentOutOfRangeException(nameof(p), $"Dropout probability must be in [0, 1], got {p.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
             int chunks = (length + ChunkSize - 1) / ChunkSize;
-            KernelParallel.For(chunks, length, new ForwardWork(x, y, mask, length, p, seed));
+            MiscParallel.For(chunks, length, new ForwardWork(x, y, mask, length, p, seed));
         }
 
         /// <summary>dx = dy · mask; dx may be dy.</summary>
         public static void Backward(FloatBuffer dy, FloatBuffer mask, FloatBuffer dx, int length)
         {
-            Elementwise.CheckLength("Dropout backward", length, dy.Length, nameof(dy), dx.Length, nameof(dx));
-            Elementwise.CheckLength("Dropout backward", length, mask.Length, nameof(mask), mask.Length, nameof(mask));
+            ElementwiseMap.CheckLength("Dropout backward", length, dy.Length, nameof(dy), dx.Length, nameof(dx));
+            ElementwiseMap.CheckLength("Dropout backward", length, mask.Length, nameof(mask), mask.Length, nameof(mask));
             TensorPrimitives.Multiply(dy.Span.Slice(0, length), mask.Span.Slice(0, length), dx.Span.Slice(0, length));
         }
 
         /// <summary>Elements per parallel work item; the mask is a pure function of the index, so any split gives the same result.</summary>
         private const int ChunkSize = 1 << 14;
 
-        private readonly struct ForwardWork : IRangeWork
+        private readonly struct ForwardWork : IMiscRangeWork
         {
             private readonly FloatBuffer _x, _y, _mask;
             private readonly int _length;
@@ -271,20 +271,20 @@ namespace CnnGen.Cpu
     }
 
     /// <summary>An elementwise function of two inputs and a scalar, in scalar, 256- and 512-bit form.</summary>
-    internal interface IElementOp
+    internal interface IMiscElementOp
     {
         static abstract float Invoke(float a, float b, float s);
         static abstract Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> s);
         static abstract Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> s);
     }
 
-    internal static class Elementwise
+    internal static class ElementwiseMap
     {
         /// <summary>
         /// destination[i] = TOp(a[i], b[i], s). Each element is read before its own slot is written, so destination
         /// may be a or b exactly (not a shifted overlap).
         /// </summary>
-        public static void Map<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> destination, float s) where TOp : IElementOp
+        public static void Map<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> destination, float s) where TOp : IMiscElementOp
         {
             int length = destination.Length, i = 0;
             ref float ra = ref MemoryMarshal.GetReference(a);

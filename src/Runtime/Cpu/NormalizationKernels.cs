@@ -32,7 +32,7 @@ namespace CnnGen.Cpu
             CheckChannels(channels, runningVar.Length, nameof(runningVar));
             CheckChannels(channels, saveMean.Length, nameof(saveMean));
             CheckChannels(channels, saveInvStd.Length, nameof(saveInvStd));
-            KernelParallel.For(channels, (long)n * channels * spatial,
+            MiscParallel.For(channels, (long)n * channels * spatial,
                 new TrainWork(x, gamma, beta, y, runningMean, runningVar, saveMean, saveInvStd, n, channels, spatial, eps, momentum));
         }
 
@@ -43,7 +43,7 @@ namespace CnnGen.Cpu
             CheckCommon(n, channels, spatial, x.Length, nameof(x), y.Length, nameof(y), gamma, beta);
             CheckChannels(channels, runningMean.Length, nameof(runningMean));
             CheckChannels(channels, runningVar.Length, nameof(runningVar));
-            KernelParallel.For(channels, (long)n * channels * spatial,
+            MiscParallel.For(channels, (long)n * channels * spatial,
                 new InferenceWork(x, gamma, beta, y, runningMean, runningVar, n, channels, spatial, eps));
         }
 
@@ -57,7 +57,7 @@ namespace CnnGen.Cpu
             if (!dx.IsEmpty) CheckTensor(dx.Length, nameof(dx), (long)n * channels * spatial);
             if (!dGamma.IsEmpty) CheckChannels(channels, dGamma.Length, nameof(dGamma));
             if (!dBeta.IsEmpty) CheckChannels(channels, dBeta.Length, nameof(dBeta));
-            KernelParallel.For(channels, (long)n * channels * spatial,
+            MiscParallel.For(channels, (long)n * channels * spatial,
                 new BackwardWork(x, gamma, dy, saveMean, saveInvStd, dx, dGamma, dBeta, n, channels, spatial));
         }
 
@@ -105,7 +105,7 @@ namespace CnnGen.Cpu
                 y[i] = x[i] * a + b;
         }
 
-        private readonly struct TrainWork : IRangeWork
+        private readonly struct TrainWork : IMiscRangeWork
         {
             private readonly FloatBuffer _x, _gamma, _beta, _y, _runningMean, _runningVar, _saveMean, _saveInvStd;
             private readonly int _n, _channels, _spatial;
@@ -195,7 +195,7 @@ namespace CnnGen.Cpu
             }
         }
 
-        private readonly struct InferenceWork : IRangeWork
+        private readonly struct InferenceWork : IMiscRangeWork
         {
             private readonly FloatBuffer _x, _gamma, _beta, _y, _runningMean, _runningVar;
             private readonly int _n, _channels, _spatial;
@@ -250,7 +250,7 @@ namespace CnnGen.Cpu
             }
         }
 
-        private readonly struct BackwardWork : IRangeWork
+        private readonly struct BackwardWork : IMiscRangeWork
         {
             private readonly FloatBuffer _x, _gamma, _dy, _saveMean, _saveInvStd, _dx, _dGamma, _dBeta;
             private readonly int _n, _channels, _spatial;

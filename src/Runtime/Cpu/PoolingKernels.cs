@@ -14,7 +14,7 @@ namespace CnnGen.Cpu
             PoolChecks.CheckLength(nameof(MaxPool2dKernel), nameof(indices), indices.Length, (long)n * s.OutputSize);
             if (s.Dilation < 1) throw new ArgumentOutOfRangeException(nameof(s), $"MaxPool2d: dilation must be at least 1, got {s.Dilation}.");
             int planes = n * s.Channels;
-            KernelParallel.For(planes, (long)planes * s.Height * s.Width, new ForwardWork(x, y, indices, s));
+            MiscParallel.For(planes, (long)planes * s.Height * s.Width, new ForwardWork(x, y, indices, s));
         }
 
         /// <summary>dx = 0, then dx[argmax] += dy (windows may overlap).</summary>
@@ -23,10 +23,10 @@ namespace CnnGen.Cpu
             PoolChecks.Check(nameof(MaxPool2dKernel), n, s, dx.Length, nameof(dx), dy.Length, nameof(dy));
             PoolChecks.CheckLength(nameof(MaxPool2dKernel), nameof(indices), indices.Length, (long)n * s.OutputSize);
             int planes = n * s.Channels;
-            KernelParallel.For(planes, (long)planes * s.Height * s.Width, new BackwardWork(dy, indices, dx, s));
+            MiscParallel.For(planes, (long)planes * s.Height * s.Width, new BackwardWork(dy, indices, dx, s));
         }
 
-        private readonly struct ForwardWork : IRangeWork
+        private readonly struct ForwardWork : IMiscRangeWork
         {
             private readonly FloatBuffer _x, _y;
             private readonly IntBuffer _indices;
@@ -156,7 +156,7 @@ namespace CnnGen.Cpu
         private static int FirstTapInside(int start, int dilation)
             => start >= 0 ? start : start + (-start + dilation - 1) / dilation * dilation;
 
-        private readonly struct BackwardWork : IRangeWork
+        private readonly struct BackwardWork : IMiscRangeWork
         {
             private readonly FloatBuffer _dy, _dx;
             private readonly IntBuffer _indices;
@@ -194,7 +194,7 @@ namespace CnnGen.Cpu
         {
             CheckShape(n, s, x.Length, nameof(x), y.Length, nameof(y));
             int planes = n * s.Channels;
-            KernelParallel.For(planes, (long)planes * s.Height * s.Width, new ForwardWork(x, y, s));
+            MiscParallel.For(planes, (long)planes * s.Height * s.Width, new ForwardWork(x, y, s));
         }
 
         /// <summary>dx overwritten.</summary>
@@ -202,7 +202,7 @@ namespace CnnGen.Cpu
         {
             CheckShape(n, s, dx.Length, nameof(dx), dy.Length, nameof(dy));
             int planes = n * s.Channels;
-            KernelParallel.For(planes, (long)planes * s.Height * s.Width, new BackwardWork(dy, dx, s));
+            MiscParallel.For(planes, (long)planes * s.Height * s.Width, new BackwardWork(dy, dx, s));
         }
 
         private static void CheckShape(int n, in Pool2dShape s, int inLength, string inName, int outLength, string outName)
@@ -287,7 +287,7 @@ namespace CnnGen.Cpu
             }
         }
 
-        private readonly struct ForwardWork : IRangeWork
+        private readonly struct ForwardWork : IMiscRangeWork
         {
             private readonly FloatBuffer _x, _y;
             private readonly Pool2dShape _s;
@@ -332,7 +332,7 @@ namespace CnnGen.Cpu
             }
         }
 
-        private readonly struct BackwardWork : IRangeWork
+        private readonly struct BackwardWork : IMiscRangeWork
         {
             private readonly FloatBuffer _dy, _dx;
             private readonly Pool2dShape _s;
@@ -383,7 +383,7 @@ namespace CnnGen.Cpu
         {
             Check(n, channels, height, width, outHeight, outWidth, x.Length, nameof(x), y.Length, nameof(y));
             int planes = n * channels;
-            KernelParallel.For(planes, (long)planes * height * width, new Work(x, y, height, width, outHeight, outWidth, backward: false));
+            MiscParallel.For(planes, (long)planes * height * width, new Work(x, y, height, width, outHeight, outWidth, backward: false));
         }
 
         /// <summary>dx overwritten.</summary>
@@ -391,7 +391,7 @@ namespace CnnGen.Cpu
         {
             Check(n, channels, height, width, outHeight, outWidth, dx.Length, nameof(dx), dy.Length, nameof(dy));
             int planes = n * channels;
-            KernelParallel.For(planes, (long)planes * height * width, new Work(dy, dx, height, width, outHeight, outWidth, backward: true));
+            MiscParallel.For(planes, (long)planes * height * width, new Work(dy, dx, height, width, outHeight, outWidth, backward: true));
         }
 
         private static void Check(int n, int channels, int height, int width, int outHeight, int outWidth,
@@ -406,7 +406,7 @@ namespace CnnGen.Cpu
             PoolChecks.CheckLength(Kernel, outName, outLength, (long)n * channels * outHeight * outWidth);
         }
 
-        private readonly struct Work : IRangeWork
+        private readonly struct Work : IMiscRangeWork
         {
             // Forward: _a = x, _b = y. Backward: _a = dy, _b = dx.
             private readonly FloatBuffer _a, _b;
@@ -516,22 +516,22 @@ namespace CnnGen.Cpu
     }
 
     /// <summary>A slice of independent work items [begin, end) (planes, channels, chunks) that a kernel runs.</summary>
-    internal interface IRangeWork
+    internal interface IMiscRangeWork
     {
         void Run(int begin, int end);
     }
 
     /// <summary>
-    /// Runs <see cref="IRangeWork"/> serially when small, else split over the cores with Parallel.For. The work
+    /// Runs <see cref="IMiscRangeWork"/> serially when small, else split over the cores with Parallel.For. The work
     /// struct is copied into a per-calling-thread cached job whose delegate is made once, so the steady state
     /// allocates nothing of ours. Splitting never changes results: every item writes only its own outputs.
     /// </summary>
-    internal static class KernelParallel
+    internal static class MiscParallel
     {
         /// <summary>Below this many touched elements a parallel split costs more than it saves.</summary>
         public const long Threshold = 1 << 16;
 
-        public static void For<TWork>(int count, long elements, in TWork work) where TWork : struct, IRangeWork
+        public static void For<TWork>(int count, long elements, in TWork work) where TWork : struct, IMiscRangeWork
         {
             if (count <= 0) return;
             if (elements <= Threshold || count == 1 || Environment.ProcessorCount == 1)
@@ -542,7 +542,7 @@ namespace CnnGen.Cpu
             Job<TWork>.Current.Run(count, work);
         }
 
-        private sealed class Job<TWork> where TWork : struct, IRangeWork
+        private sealed class Job<TWork> where TWork : struct, IMiscRangeWork
         {
             [ThreadStatic] private static Job<TWork>? t_current;
 
