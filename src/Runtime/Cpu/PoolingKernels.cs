@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.Intrinsics;
+using System.Threading.Tasks;
 
 namespace CnnGen.Cpu
 {
@@ -7,32 +9,573 @@ namespace CnnGen.Cpu
     {
         /// <summary>y[n, C, OH, OW]; <paramref name="indices"/> (same length as y) gets, per output, the flat index h·W + w of the chosen input in its plane.</summary>
         public static void Forward(FloatBuffer x, FloatBuffer y, IntBuffer indices, int n, in Pool2dShape s)
-            => throw new NotImplementedException();
+        {
+            PoolChecks.Check(nameof(MaxPool2dKernel), n, s, x.Length, nameof(x), y.Length, nameof(y));
+            PoolChecks.CheckLength(nameof(MaxPool2dKernel), nameof(indices), indices.Length, (long)n * s.OutputSize);
+            if (s.Dilation < 1) throw new ArgumentOutOfRangeException(nameof(s), $"MaxPool2d: dilation must be at least 1, got {s.Dilation}.");
+            int planes = n * s.Channels;
+            MiscParallel.For(planes, (long)planes * s.Height * s.Width, new ForwardWork(x, y, indices, s));
+        }
 
         /// <summary>dx = 0, then dx[argmax] += dy (windows may overlap).</summary>
         public static void Backward(FloatBuffer dy, IntBuffer indices, FloatBuffer dx, int n, in Pool2dShape s)
-            => throw new NotImplementedException();
+        {
+            PoolChecks.Check(nameof(MaxPool2dKernel), n, s, dx.Length, nameof(dx), dy.Length, nameof(dy));
+            PoolChecks.CheckLength(nameof(MaxPool2dKernel), nameof(indices), indices.Length, (long)n * s.OutputSize);
+            int planes = n * s.Channels;
+            MiscParallel.For(planes, (long)planes * s.Height * s.Width, new BackwardWork(dy, indices, dx, s));
+        }
+
+        private readonly struct ForwardWork : IMiscRangeWork
+        {
+            private readonly FloatBuffer _x, _y;
+            private readonly IntBuffer _indices;
+            private readonly Pool2dShape _s;
+
+            public ForwardWork(FloatBuffer x, FloatBuffer y, IntBuffer indices, in Pool2dShape s)
+            {
+                _x = x; _y = y; _indices = indices; _s = s;
+            }
+
+            public void Run(int begin, int end)
+            {
+                int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
+                for (int p = begin; p < end; p++)
+                {
+                    ReadOnlySpan<float> x = _x.Span.Slice(p * inPlane, inPlane);
+                    Span<float> y = _y.Span.Slice(p * outPlane, outPlane);
+                    Span<int> idx = _indices.Span.Slice(p * outPlane, outPlane);
+                    if (_s.Kernel == 2 && _s.Stride == 2 && _s.Padding == 0 && 2 * _s.OutHeight <= _s.Height && 2 * _s.OutWidth <= _s.Width)
+                        Plane2x2(x, y, idx, _s);
+                    else
+                        Plane(x, y, idx, _s);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The general case, following PyTorch's scan: taps at start + t·dilation, those outside the input
+        /// skipped (padding is −∞), a later value replaces the maximum only when strictly greater or NaN.
+        /// </summary>
+        private static void Plane(ReadOnlySpan<float> x, Span<float> y, Span<int> idx, in Pool2dShape s)
+        {
+            int height = s.Height, width = s.Width, kernel = s.Kernel, stride = s.Stride, pad = s.Padding, dil = s.Dilation;
+            int span = (kernel - 1) * dil + 1;
+            int o = 0;
+            for (int oh = 0; oh < s.OutHeight; oh++)
+            {
+                int h0 = oh * stride - pad;
+                int h1 = Math.Min(h0 + span, height);
+                h0 = FirstTapInside(h0, dil);
+                for (int ow = 0; ow < s.OutWidth; ow++, o++)
+                {
+                    int w0 = ow * stride - pad;
+                    int w1 = Math.Min(w0 + span, width);
+                    w0 = FirstTapInside(w0, dil);
+                    float max = float.NegativeInfinity;
+                    // A window with no tap inside the input (only possible with dilation over padding) has no argmax:
+                    // −1 tells the backward to route nothing.
+                    int best = h0 < h1 && w0 < w1 ? h0 * width + w0 : -1;
+                    for (int h = h0; h < h1; h += dil)
+                    {
+                        int row = h * width;
+                        for (int w = w0; w < w1; w += dil)
+                        {
+                            float v = x[row + w];
+                            // Non-short-circuit | and two selects: the JIT emits conditional moves, where a branch
+                            // would be mispredicted about half the time on real data.
+                            bool take = (v > max) | float.IsNaN(v);
+                            max = take ? v : max;
+                            best = take ? row + w : best;
+                        }
+                    }
+                    y[o] = max;
+                    idx[o] = best;
+                }
+            }
+        }
+
+        /// <summary>The common 2×2, stride 2, unpadded case with every window inside the input: four loads, no clipping.</summary>
+        private static void Plane2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> idx, in Pool2dShape s)
+        {
+            int width = s.Width, outWidth = s.OutWidth;
+            for (int oh = 0; oh < s.OutHeight; oh++)
+            {
+                int r0 = 2 * oh * width, r1 = r0 + width;
+                ReadOnlySpan<float> row0 = x.Slice(r0, 2 * outWidth), row1 = x.Slice(r1, 2 * outWidth);
+                Span<float> yRow = y.Slice(oh * outWidth, outWidth);
+                Span<int> idxRow = idx.Slice(oh * outWidth, outWidth);
+                int ow = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    // Eight outputs at a time: 16 floats of each row, split into even (left) and odd (right) columns.
+                    Vector256<int> laneColumns = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+                    for (int next = 0; next < outWidth && outWidth >= 8; next += 8)
+                    {
+                        // The last block is shifted left to end at the row's end: a few outputs are computed twice,
+                        // identically, instead of falling to the scalar loop (whose compares mispredict).
+                        ow = Math.Min(next, outWidth - 8);
+                        Pool2x2Vectors.Deinterleave(Vector512.Create(row0.Slice(2 * ow, 16)), out Vector256<float> a, out Vector256<float> b);
+                        Pool2x2Vectors.Deinterleave(Vector512.Create(row1.Slice(2 * ow, 16)), out Vector256<float> c, out Vector256<float> d);
+                        Vector256<int> ia = Vector256.Create(r0 + 2 * ow) + laneColumns;
+                        Vector256<float> max = a;
+                        Vector256<int> best = ia;
+                        Pool2x2Vectors.Take(b, ia + Vector256<int>.One, ref max, ref best);
+                        Pool2x2Vectors.Take(c, ia + Vector256.Create(width), ref max, ref best);
+                        Pool2x2Vectors.Take(d, ia + Vector256.Create(width + 1), ref max, ref best);
+                        max.CopyTo(yRow.Slice(ow, 8));
+                        best.CopyTo(idxRow.Slice(ow, 8));
+                        ow += 8;
+                    }
+                }
+                for (; ow < outWidth; ow++)
+                {
+                    int col = 2 * ow;
+                    // Same order as the general scan: (0,0), (0,1), (1,0), (1,1); a later value wins if larger or NaN.
+                    float max = row0[col];
+                    int best = r0 + col;
+                    float v = row0[col + 1];
+                    bool take = (v > max) | float.IsNaN(v);
+                    max = take ? v : max;
+                    best = take ? r0 + col + 1 : best;
+                    v = row1[col];
+                    take = (v > max) | float.IsNaN(v);
+                    max = take ? v : max;
+                    best = take ? r1 + col : best;
+                    v = row1[col + 1];
+                    take = (v > max) | float.IsNaN(v);
+                    max = take ? v : max;
+                    best = take ? r1 + col + 1 : best;
+                    yRow[ow] = max;
+                    idxRow[ow] = best;
+                }
+            }
+        }
+
+        /// <summary>Moves a window start that lies in the padding forward to its first tap inside the input.</summary>
+        private static int FirstTapInside(int start, int dilation)
+            => start >= 0 ? start : start + (-start + dilation - 1) / dilation * dilation;
+
+        private readonly struct BackwardWork : IMiscRangeWork
+        {
+            private readonly FloatBuffer _dy, _dx;
+            private readonly IntBuffer _indices;
+            private readonly Pool2dShape _s;
+
+            public BackwardWork(FloatBuffer dy, IntBuffer indices, FloatBuffer dx, in Pool2dShape s)
+            {
+                _dy = dy; _indices = indices; _dx = dx; _s = s;
+            }
+
+            public void Run(int begin, int end)
+            {
+                int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
+                for (int p = begin; p < end; p++)
+                {
+                    Span<float> dx = _dx.Span.Slice(p * inPlane, inPlane);
+                    ReadOnlySpan<float> dy = _dy.Span.Slice(p * outPlane, outPlane);
+                    ReadOnlySpan<int> idx = _indices.Span.Slice(p * outPlane, outPlane);
+                    dx.Clear();
+                    for (int o = 0; o < dy.Length; o++)
+                    {
+                        int i = idx[o];
+                        if (i >= 0) dx[i] += dy[o];
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>AvgPool2d with PyTorch's divisor rules (count_include_pad; windows clipped to the padded input under ceil_mode).</summary>
     public static class AvgPool2dKernel
     {
+        /// <summary>y[n, C, OH, OW] = window sums over the real input, divided per PyTorch (see the type's summary).</summary>
         public static void Forward(FloatBuffer x, FloatBuffer y, int n, in Pool2dShape s)
-            => throw new NotImplementedException();
+        {
+            CheckShape(n, s, x.Length, nameof(x), y.Length, nameof(y));
+            int planes = n * s.Channels;
+            MiscParallel.For(planes, (long)planes * s.Height * s.Width, new ForwardWork(x, y, s));
+        }
 
         /// <summary>dx overwritten.</summary>
         public static void Backward(FloatBuffer dy, FloatBuffer dx, int n, in Pool2dShape s)
-            => throw new NotImplementedException();
+        {
+            CheckShape(n, s, dx.Length, nameof(dx), dy.Length, nameof(dy));
+            int planes = n * s.Channels;
+            MiscParallel.For(planes, (long)planes * s.Height * s.Width, new BackwardWork(dy, dx, s));
+        }
+
+        private static void CheckShape(int n, in Pool2dShape s, int inLength, string inName, int outLength, string outName)
+        {
+            PoolChecks.Check(nameof(AvgPool2dKernel), n, s, inLength, inName, outLength, outName);
+            if (s.Dilation != 1)
+                throw new ArgumentOutOfRangeException(nameof(s), $"AvgPool2d has no dilation; the shape says {s.Dilation}.");
+        }
+
+        /// <summary>
+        /// One output's window, PyTorch's way: the window is first clipped to the padded input (which only bites
+        /// under ceil_mode), that size is the count_include_pad divisor; then it is clipped to the real input,
+        /// whose size is the other divisor and whose elements are summed. Returns false for an empty window.
+        /// </summary>
+        private static bool Window(int oh, int ow, in Pool2dShape s, out int h0, out int h1, out int w0, out int w1, out float divisor)
+        {
+            int pad = s.Padding;
+            h0 = oh * s.Stride - pad;
+            w0 = ow * s.Stride - pad;
+            h1 = Math.Min(h0 + s.Kernel, s.Height + pad);
+            w1 = Math.Min(w0 + s.Kernel, s.Width + pad);
+            int paddedSize = (h1 - h0) * (w1 - w0);
+            h0 = Math.Max(h0, 0);
+            w0 = Math.Max(w0, 0);
+            h1 = Math.Min(h1, s.Height);
+            w1 = Math.Min(w1, s.Width);
+            if (h0 >= h1 || w0 >= w1)
+            {
+                divisor = 1;
+                return false;
+            }
+            divisor = s.CountIncludePad ? paddedSize : (h1 - h0) * (w1 - w0);
+            return true;
+        }
+
+        /// <summary>2×2, stride 2, unpadded, every window inside the input: the divisor is 4 under either rule.</summary>
+        private static bool Is2x2(in Pool2dShape s)
+            => s.Kernel == 2 && s.Stride == 2 && s.Padding == 0 && 2 * s.OutHeight <= s.Height && 2 * s.OutWidth <= s.Width;
+
+        /// <summary>Sums in the general path's order ((a + b) + c) + d, so both paths give identical results.</summary>
+        private static void Forward2x2(ReadOnlySpan<float> x, Span<float> y, in Pool2dShape s)
+        {
+            int width = s.Width, outWidth = s.OutWidth;
+            for (int oh = 0; oh < s.OutHeight; oh++)
+            {
+                ReadOnlySpan<float> row0 = x.Slice(2 * oh * width, 2 * outWidth), row1 = x.Slice((2 * oh + 1) * width, 2 * outWidth);
+                Span<float> yRow = y.Slice(oh * outWidth, outWidth);
+                int ow = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector256<float> four = Vector256.Create(4f);
+                    for (int next = 0; next < outWidth && outWidth >= 8; next += 8)
+                    {
+                        ow = Math.Min(next, outWidth - 8); // last block shifted left, as in max pooling
+                        Pool2x2Vectors.Deinterleave(Vector512.Create(row0.Slice(2 * ow, 16)), out Vector256<float> a, out Vector256<float> b);
+                        Pool2x2Vectors.Deinterleave(Vector512.Create(row1.Slice(2 * ow, 16)), out Vector256<float> c, out Vector256<float> d);
+                        (((a + b) + c + d) / four).CopyTo(yRow.Slice(ow, 8));
+                        ow += 8;
+                    }
+                }
+                for (; ow < outWidth; ow++)
+                    yRow[ow] = (row0[2 * ow] + row0[2 * ow + 1] + row1[2 * ow] + row1[2 * ow + 1]) / 4f;
+            }
+        }
+
+        /// <summary>Windows do not overlap, so each input gets exactly its window's dy/4 (dx was cleared: gaps stay 0).</summary>
+        private static void Backward2x2(ReadOnlySpan<float> dy, Span<float> dx, in Pool2dShape s)
+        {
+            int width = s.Width, outWidth = s.OutWidth;
+            for (int oh = 0; oh < s.OutHeight; oh++)
+            {
+                Span<float> row0 = dx.Slice(2 * oh * width, 2 * outWidth), row1 = dx.Slice((2 * oh + 1) * width, 2 * outWidth);
+                ReadOnlySpan<float> dyRow = dy.Slice(oh * outWidth, outWidth);
+                for (int ow = 0; ow < outWidth; ow++)
+                {
+                    float g = dyRow[ow] / 4f;
+                    row0[2 * ow] = g;
+                    row0[2 * ow + 1] = g;
+                    row1[2 * ow] = g;
+                    row1[2 * ow + 1] = g;
+                }
+            }
+        }
+
+        private readonly struct ForwardWork : IMiscRangeWork
+        {
+            private readonly FloatBuffer _x, _y;
+            private readonly Pool2dShape _s;
+
+            public ForwardWork(FloatBuffer x, FloatBuffer y, in Pool2dShape s)
+            {
+                _x = x; _y = y; _s = s;
+            }
+
+            public void Run(int begin, int end)
+            {
+                int width = _s.Width, inPlane = _s.Height * width, outPlane = _s.OutHeight * _s.OutWidth;
+                for (int p = begin; p < end; p++)
+                {
+                    ReadOnlySpan<float> x = _x.Span.Slice(p * inPlane, inPlane);
+                    Span<float> y = _y.Span.Slice(p * outPlane, outPlane);
+                    if (Is2x2(_s))
+                    {
+                        Forward2x2(x, y, _s);
+                        continue;
+                    }
+                    int o = 0;
+                    for (int oh = 0; oh < _s.OutHeight; oh++)
+                    {
+                        for (int ow = 0; ow < _s.OutWidth; ow++, o++)
+                        {
+                            if (!Window(oh, ow, _s, out int h0, out int h1, out int w0, out int w1, out float divisor))
+                            {
+                                y[o] = 0;
+                                continue;
+                            }
+                            float sum = 0;
+                            for (int h = h0; h < h1; h++)
+                            {
+                                ReadOnlySpan<float> row = x.Slice(h * width + w0, w1 - w0);
+                                for (int w = 0; w < row.Length; w++) sum += row[w];
+                            }
+                            y[o] = sum / divisor;
+                        }
+                    }
+                }
+            }
+        }
+
+        private readonly struct BackwardWork : IMiscRangeWork
+        {
+            private readonly FloatBuffer _dy, _dx;
+            private readonly Pool2dShape _s;
+
+            public BackwardWork(FloatBuffer dy, FloatBuffer dx, in Pool2dShape s)
+            {
+                _dy = dy; _dx = dx; _s = s;
+            }
+
+            public void Run(int begin, int end)
+            {
+                int width = _s.Width, inPlane = _s.Height * width, outPlane = _s.OutHeight * _s.OutWidth;
+                for (int p = begin; p < end; p++)
+                {
+                    Span<float> dx = _dx.Span.Slice(p * inPlane, inPlane);
+                    ReadOnlySpan<float> dy = _dy.Span.Slice(p * outPlane, outPlane);
+                    dx.Clear();
+                    if (Is2x2(_s))
+                    {
+                        Backward2x2(dy, dx, _s);
+                        continue;
+                    }
+                    int o = 0;
+                    for (int oh = 0; oh < _s.OutHeight; oh++)
+                    {
+                        for (int ow = 0; ow < _s.OutWidth; ow++, o++)
+                        {
+                            if (!Window(oh, ow, _s, out int h0, out int h1, out int w0, out int w1, out float divisor))
+                                continue;
+                            float g = dy[o] / divisor;
+                            for (int h = h0; h < h1; h++)
+                            {
+                                Span<float> row = dx.Slice(h * width + w0, w1 - w0);
+                                for (int w = 0; w < row.Length; w++) row[w] += g;
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>AdaptiveAvgPool2d: output cell (i, j) averages rows [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉) and likewise columns.</summary>
     public static class AdaptiveAvgPool2dKernel
     {
+        /// <summary>y[n, C, OH, OW] from x[n, C, H, W].</summary>
         public static void Forward(FloatBuffer x, FloatBuffer y, int n, int channels, int height, int width, int outHeight, int outWidth)
-            => throw new NotImplementedException();
+        {
+            Check(n, channels, height, width, outHeight, outWidth, x.Length, nameof(x), y.Length, nameof(y));
+            int planes = n * channels;
+            MiscParallel.For(planes, (long)planes * height * width, new Work(x, y, height, width, outHeight, outWidth, backward: false));
+        }
 
         /// <summary>dx overwritten.</summary>
         public static void Backward(FloatBuffer dy, FloatBuffer dx, int n, int channels, int height, int width, int outHeight, int outWidth)
-            => throw new NotImplementedException();
+        {
+            Check(n, channels, height, width, outHeight, outWidth, dx.Length, nameof(dx), dy.Length, nameof(dy));
+            int planes = n * channels;
+            MiscParallel.For(planes, (long)planes * height * width, new Work(dy, dx, height, width, outHeight, outWidth, backward: true));
+        }
+
+        private static void Check(int n, int channels, int height, int width, int outHeight, int outWidth,
+            int inLength, string inName, int outLength, string outName)
+        {
+            const string Kernel = nameof(AdaptiveAvgPool2dKernel);
+            if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), $"{Kernel}: batch size must not be negative, got {n}.");
+            if (channels < 1 || height < 1 || width < 1 || outHeight < 1 || outWidth < 1)
+                throw new ArgumentOutOfRangeException(nameof(channels),
+                    $"{Kernel}: sizes must be positive, got channels {channels}, input {height}×{width}, output {outHeight}×{outWidth}.");
+            PoolChecks.CheckLength(Kernel, inName, inLength, (long)n * channels * height * width);
+            PoolChecks.CheckLength(Kernel, outName, outLength, (long)n * channels * outHeight * outWidth);
+        }
+
+        private readonly struct Work : IMiscRangeWork
+        {
+            // Forward: _a = x, _b = y. Backward: _a = dy, _b = dx.
+            private readonly FloatBuffer _a, _b;
+            private readonly int _height, _width, _outHeight, _outWidth;
+            private readonly bool _backward;
+
+            public Work(FloatBuffer a, FloatBuffer b, int height, int width, int outHeight, int outWidth, bool backward)
+            {
+                _a = a; _b = b; _height = height; _width = width; _outHeight = outHeight; _outWidth = outWidth; _backward = backward;
+            }
+
+            public void Run(int begin, int end)
+            {
+                int inPlane = _height * _width, outPlane = _outHeight * _outWidth;
+                for (int p = begin; p < end; p++)
+                {
+                    if (_backward)
+                        BackwardPlane(_a.Span.Slice(p * outPlane, outPlane), _b.Span.Slice(p * inPlane, inPlane));
+                    else
+                        ForwardPlane(_a.Span.Slice(p * inPlane, inPlane), _b.Span.Slice(p * outPlane, outPlane));
+                }
+            }
+
+            private void ForwardPlane(ReadOnlySpan<float> x, Span<float> y)
+            {
+                int o = 0;
+                for (int oh = 0; oh < _outHeight; oh++)
+                {
+                    int h0 = Shapes.ShapeMath.AdaptiveStart(oh, _height, _outHeight), h1 = Shapes.ShapeMath.AdaptiveEnd(oh, _height, _outHeight);
+                    for (int ow = 0; ow < _outWidth; ow++, o++)
+                    {
+                        int w0 = Shapes.ShapeMath.AdaptiveStart(ow, _width, _outWidth), w1 = Shapes.ShapeMath.AdaptiveEnd(ow, _width, _outWidth);
+                        float sum = 0;
+                        for (int h = h0; h < h1; h++)
+                        {
+                            ReadOnlySpan<float> row = x.Slice(h * _width + w0, w1 - w0);
+                            for (int w = 0; w < row.Length; w++) sum += row[w];
+                        }
+                        y[o] = sum / ((h1 - h0) * (w1 - w0));
+                    }
+                }
+            }
+
+            private void BackwardPlane(ReadOnlySpan<float> dy, Span<float> dx)
+            {
+                dx.Clear();
+                int o = 0;
+                for (int oh = 0; oh < _outHeight; oh++)
+                {
+                    int h0 = Shapes.ShapeMath.AdaptiveStart(oh, _height, _outHeight), h1 = Shapes.ShapeMath.AdaptiveEnd(oh, _height, _outHeight);
+                    for (int ow = 0; ow < _outWidth; ow++, o++)
+                    {
+                        int w0 = Shapes.ShapeMath.AdaptiveStart(ow, _width, _outWidth), w1 = Shapes.ShapeMath.AdaptiveEnd(ow, _width, _outWidth);
+                        float g = dy[o] / ((h1 - h0) * (w1 - w0));
+                        for (int h = h0; h < h1; h++)
+                        {
+                            Span<float> row = dx.Slice(h * _width + w0, w1 - w0);
+                            for (int w = 0; w < row.Length; w++) row[w] += g;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Vector pieces of the 2×2 stride-2 pooling fast paths.</summary>
+    internal static class Pool2x2Vectors
+    {
+        private static readonly Vector512<int> s_evenThenOdd = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+
+        /// <summary>[a0 b0 a1 b1 … a7 b7] → even = [a0 … a7], odd = [b0 … b7].</summary>
+        public static void Deinterleave(Vector512<float> v, out Vector256<float> even, out Vector256<float> odd)
+        {
+            Vector512<float> split = Vector512.Shuffle(v, s_evenThenOdd);
+            even = split.GetLower();
+            odd = split.GetUpper();
+        }
+
+        /// <summary>Lane-wise: a later window value replaces the maximum when strictly greater or NaN (PyTorch's rule).</summary>
+        public static void Take(Vector256<float> v, Vector256<int> index, ref Vector256<float> max, ref Vector256<int> best)
+        {
+            Vector256<float> take = Vector256.GreaterThan(v, max) | ~Vector256.Equals(v, v);
+            max = Vector256.ConditionalSelect(take, v, max);
+            best = Vector256.ConditionalSelect(take.AsInt32(), index, best);
+        }
+    }
+
+    /// <summary>Argument checks shared by the pooling kernels: cheap, and they name the kernel and the buffer.</summary>
+    internal static class PoolChecks
+    {
+        public static void Check(string kernel, int n, in Pool2dShape s, int inLength, string inName, int outLength, string outName)
+        {
+            if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), $"{kernel}: batch size must not be negative, got {n}.");
+            if (s.Channels < 1 || s.Height < 1 || s.Width < 1 || s.OutHeight < 1 || s.OutWidth < 1 || s.Kernel < 1 || s.Stride < 1 || s.Padding < 0)
+                throw new ArgumentOutOfRangeException(nameof(s),
+                    $"{kernel}: bad shape: channels {s.Channels}, input {s.Height}×{s.Width}, output {s.OutHeight}×{s.OutWidth}, " +
+                    $"kernel {s.Kernel}, stride {s.Stride}, padding {s.Padding}.");
+            CheckLength(kernel, inName, inLength, (long)n * s.InputSize);
+            CheckLength(kernel, outName, outLength, (long)n * s.OutputSize);
+        }
+
+        public static void CheckLength(string kernel, string name, int length, long needed)
+        {
+            if (length < needed)
+                throw new ArgumentException($"{kernel}: buffer {name} holds {length} floats, the shape needs {needed}.", name);
+        }
+    }
+
+    /// <summary>A slice of independent work items [begin, end) (planes, channels, chunks) that a kernel runs.</summary>
+    internal interface IMiscRangeWork
+    {
+        void Run(int begin, int end);
+    }
+
+    /// <summary>
+    /// Runs <see cref="IMiscRangeWork"/> serially when small, else split over the cores with Parallel.For. The work
+    /// struct is copied into a per-calling-thread cached job whose delegate is made once, so the steady state
+    /// allocates nothing of ours. Splitting never changes results: every item writes only its own outputs.
+    /// </summary>
+    internal static class MiscParallel
+    {
+        /// <summary>Below this many touched elements a parallel split costs more than it saves.</summary>
+        public const long Threshold = 1 << 16;
+
+        public static void For<TWork>(int count, long elements, in TWork work) where TWork : struct, IMiscRangeWork
+        {
+            if (count <= 0) return;
+            if (elements <= Threshold || count == 1 || Environment.ProcessorCount == 1)
+            {
+                work.Run(0, count);
+                return;
+            }
+            Job<TWork>.Current.Run(count, work);
+        }
+
+        private sealed class Job<TWork> where TWork : struct, IMiscRangeWork
+        {
+            [ThreadStatic] private static Job<TWork>? t_current;
+
+            public static Job<TWork> Current => t_current ??= new Job<TWork>();
+
+            private readonly Action<int> _body;
+            private TWork _work;
+            private int _count, _chunks;
+
+            private Job() => _body = RunChunk;
+
+            public void Run(int count, in TWork work)
+            {
+                _work = work;
+                _count = count;
+                // A few chunks per core balances uneven planes without a delegate call per tiny plane.
+                _chunks = Math.Min(count, Environment.ProcessorCount * 4);
+                try
+                {
+                    Parallel.For(0, _chunks, _body);
+                }
+                finally
+                {
+                    _work = default; // let go of the buffers
+                }
+            }
+
+            private void RunChunk(int chunk)
+            {
+                int begin = (int)((long)chunk * _count / _chunks);
+                int end = (int)((long)(chunk + 1) * _count / _chunks);
+                _work.Run(begin, end);
+            }
+        }
     }
 }
