@@ -53,7 +53,35 @@ namespace CnnGen.Cpu
         /// </summary>
         public static void BackwardInference(FloatBuffer x, FloatBuffer gamma, FloatBuffer dy, FloatBuffer runningMean, FloatBuffer runningVar,
             FloatBuffer dx, FloatBuffer dGamma, FloatBuffer dBeta, int n, int channels, int spatial, float eps)
-            => throw new NotImplementedException();
+        {
+            CheckCommon(n, channels, spatial, x.Length, nameof(x), dy.Length, nameof(dy), gamma, FloatBuffer.Empty);
+            CheckChannels(channels, runningMean.Length, nameof(runningMean));
+            CheckChannels(channels, runningVar.Length, nameof(runningVar));
+            if (!dx.IsEmpty) CheckTensor(dx.Length, nameof(dx), (long)n * channels * spatial);
+            if (!dGamma.IsEmpty) CheckChannels(channels, dGamma.Length, nameof(dGamma));
+            if (!dBeta.IsEmpty) CheckChannels(channels, dBeta.Length, nameof(dBeta));
+            // Rarely on a hot path (backward after Eval()), so one plain pass per channel.
+            ReadOnlySpan<float> xs = x.Span, dys = dy.Span, g = gamma.Span, rm = runningMean.Span, rv = runningVar.Span;
+            Span<float> dxs = dx.Span, dg = dGamma.Span, db = dBeta.Span;
+            for (int c = 0; c < channels; c++)
+            {
+                double mean = rm[c], invStd = 1.0 / Math.Sqrt(rv[c] + (double)eps);
+                float scale = (float)((g.IsEmpty ? 1.0 : g[c]) * invStd);
+                double sumDy = 0, sumDyXhat = 0;
+                for (int s = 0; s < n; s++)
+                {
+                    int start = (s * channels + c) * spatial;
+                    for (int i = start; i < start + spatial; i++)
+                    {
+                        sumDy += dys[i];
+                        sumDyXhat += dys[i] * ((xs[i] - mean) * invStd);
+                        if (!dxs.IsEmpty) dxs[i] = dys[i] * scale;
+                    }
+                }
+                if (!dg.IsEmpty) dg[c] = (float)sumDyXhat;
+                if (!db.IsEmpty) db[c] = (float)sumDy;
+            }
+        }
 
         /// <summary>Backward of the training forward: dx (skipped when empty), dGamma, dBeta; overwritten.</summary>
         public static void Backward(FloatBuffer x, FloatBuffer gamma, FloatBuffer dy, FloatBuffer saveMean, FloatBuffer saveInvStd,
