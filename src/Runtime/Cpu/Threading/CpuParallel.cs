@@ -74,9 +74,23 @@ namespace CnnGen.Cpu.Threading
             if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "The loop count cannot be negative.");
             if (body == null) throw new ArgumentNullException(nameof(body));
             int threads = Math.Min(MaxThreads, count);
-            if (threads <= 1 || _insideLoop || !Monitor.TryEnter(Gate))
+            if (_insideLoop)
             {
+                // Nested inside a running loop: inline, and the outer loop reports any exception.
                 for (int i = 0; i < count; i++) body(state, i);
+                return;
+            }
+            if (threads <= 1 || !Monitor.TryEnter(Gate))
+            {
+                // One thread, or another thread holds the pool: run inline, failing the same way the pool does.
+                try
+                {
+                    for (int i = 0; i < count; i++) body(state, i);
+                }
+                catch (Exception e)
+                {
+                    throw new AggregateException("A parallel kernel loop failed.", e);
+                }
                 return;
             }
 
