@@ -522,7 +522,8 @@ namespace CnnGen.Cpu
     }
 
     /// <summary>
-    /// Runs <see cref="IMiscRangeWork"/> serially when small, else split over the cores with Parallel.For. The work
+    /// Runs <see cref="IMiscRangeWork"/> serially when small, else split over the cores with the shared worker pool
+    /// (<see cref="Threading.CpuParallel"/>, so --threads applies and nothing is allocated per call). The work
     /// struct is copied into a per-calling-thread cached job whose delegate is made once, so the steady state
     /// allocates nothing of ours. Splitting never changes results: every item writes only its own outputs.
     /// </summary>
@@ -534,7 +535,7 @@ namespace CnnGen.Cpu
         public static void For<TWork>(int count, long elements, in TWork work) where TWork : struct, IMiscRangeWork
         {
             if (count <= 0) return;
-            if (elements <= Threshold || count == 1 || Environment.ProcessorCount == 1)
+            if (elements <= Threshold || count == 1 || Threading.CpuParallel.MaxThreads == 1)
             {
                 work.Run(0, count);
                 return;
@@ -559,10 +560,10 @@ namespace CnnGen.Cpu
                 _work = work;
                 _count = count;
                 // A few chunks per core balances uneven planes without a delegate call per tiny plane.
-                _chunks = Math.Min(count, Environment.ProcessorCount * 4);
+                _chunks = Math.Min(count, Threading.CpuParallel.MaxThreads * 4);
                 try
                 {
-                    Parallel.For(0, _chunks, _body);
+                    Threading.CpuParallel.For(_chunks, _body);
                 }
                 finally
                 {
