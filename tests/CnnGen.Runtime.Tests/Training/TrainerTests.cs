@@ -209,7 +209,7 @@ namespace CnnGen.Tests.Training
             Assert.Equal(3, Directory.GetFiles(dir).Length);  // no temporary files left
         }
 
-        private sealed class FailingSaveOptimizer : Optim.Optimizer
+        private sealed class FailingSaveOptimizer : global::CnnGen.Optim.Optimizer
         {
             public FailingSaveOptimizer(System.Collections.Generic.IEnumerable<Parameter> p) : base(p, 0.1f) { }
             public override void Step() { }

