@@ -63,7 +63,7 @@ static int Run(SampleOptions o)
         Console.WriteLine($"Interrupted: the checkpoint in {Path.Combine(o.OutputDirectory, "checkpoint")} continues with --resume.");
         return 130;
     }
-    Console.WriteLine($"Test accuracy {confusion.Accuracy:P2}. Weights: {weights}. Results, curves and predictions: {o.OutputDirectory}");
+    Console.WriteLine($"Test accuracy {confusion.Accuracy * 100:F2}%. Weights: {weights}. Results, curves and predictions: {o.OutputDirectory}");
     return 0;
 }
 
