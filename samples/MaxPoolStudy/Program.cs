@@ -23,7 +23,7 @@ static int Run(SampleOptions o)
 
     var runs = new RunBuilder()
         .Add("network", "max_pool", "no_max_pool")
-        .Add("lr", (double)o.LearningRate)
+        .Add("lr", (double)(decimal)o.LearningRate)
         .Add("batch_size", o.BatchSize)
         .Build();
     var log = new RunLog();

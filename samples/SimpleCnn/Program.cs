@@ -35,7 +35,7 @@ static int Run(SampleOptions o)
         Resume = o.Resume,
     });
 
-    var run = new RunBuilder().Add("network", "SimpleCnn").Add("lr", (double)o.LearningRate).Add("batch_size", o.BatchSize).Build()[0];
+    var run = new RunBuilder().Add("network", "SimpleCnn").Add("lr", (double)(decimal)o.LearningRate).Add("batch_size", o.BatchSize).Build()[0];
     var log = new RunLog();
     log.Add(run, fit);
     log.Save(o.OutputDirectory);
