@@ -62,7 +62,8 @@ static int Run(SampleOptions o)
             for (int t = 0; t < k; t++) read[w * s + t] = true;
         var unread = Enumerable.Range(0, 28).Where(i => !read[i]).ToList();
         double inkLost = InkIn(image, unread) / InkIn(image, Enumerable.Range(0, 28).ToList());
-        string dropped = unread.Count == 0 ? "every row and column is read" : $"rows and columns {string.Join(", ", unread)} are never read ({inkLost:P1} of the digit's ink sits there)";
+        string which = unread.Count == 1 ? $"row and column {unread[0]} are" : $"rows and columns {string.Join(", ", unread)} are";
+        string dropped = unread.Count == 0 ? "every row and column is read" : $"{which} never read ({inkLost * 100:F1}% of the digit's ink lies there)";
         Console.WriteLine($"  kernel {k}, stride {s}: {outSize}×{outSize}; {dropped} → {path}");
     }
     Console.WriteLine();
