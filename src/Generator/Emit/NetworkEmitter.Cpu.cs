@@ -200,6 +200,20 @@ namespace CnnGen.Generator.Emit
             _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: {{labels.Length}} labels for a batch of {{batch}}.\", nameof(labels));");
             _w.Line("if (!logits.IsEmpty && logits.Length != (long)batch * Shapes.OutputSize)");
             _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: logits holds {{logits.Length}} floats, but {{batch}} samples need {{(long)batch * Shapes.OutputSize}}.\", nameof(logits));");
+            // Everything about the call is checked before the forward pass, which moves BatchNorm's running statistics:
+            // a refused call changes nothing.
+            _w.Open("for (int row = 0; row < batch; row++)");
+            _w.Line("if ((uint)labels[row] >= (uint)Shapes.OutputSize)");
+            _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: label {{labels[row]}} of sample {{row}} is outside the {{Shapes.OutputSize}} classes [0, {{Shapes.OutputSize}}).\", nameof(labels));");
+            _w.Close();
+            // BatchNorm over one value per channel per sample (BatchNorm1d, or a 1×1 map) cannot estimate a variance from one sample.
+            var firstBatchNorm1d = Layers.FirstOrDefault(l => (l.Kind == LayerKind.BatchNorm1d || l.Kind == LayerKind.BatchNorm2d)
+                && (!l.Input.IsSpatial || l.Input.Height * l.Input.Width == 1));
+            if (firstBatchNorm1d != null)
+            {
+                _w.Line("if (_training && batch < 2)");
+                _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: {firstBatchNorm1d.Spec.AttributeName} [{firstBatchNorm1d.Index}] needs more than one value per channel in training mode, but the batch has {{batch}} sample: use a batch of 2 or more, or call Eval() first.\", nameof(batch));");
+            }
             _w.Line("if (batch > _capacity) AllocateActivations(batch);");
             _w.Line("if (_gradientData is null) AllocateGradients();");
             _w.Line("input.CopyTo(_input.Span);");
