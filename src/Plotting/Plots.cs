@@ -7,6 +7,7 @@ using CnnGen.Data;
 using CnnGen.Training;
 using ScottPlot;
 using SkiaSharp;
+using CnnGen.IO;
 
 namespace CnnGen.Plotting
 {

@@ -7,6 +7,7 @@ using System.Globalization;
 using System.IO;
 using System.IO.Compression;
 using System.Text.Json;
+using CnnGen.IO;
 
 namespace CnnGen.Data
 {

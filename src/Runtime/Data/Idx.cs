@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.IO.Compression;
+using CnnGen.IO;
 
 namespace CnnGen.Data
 {

@@ -6,6 +6,7 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using CnnGen.IO;
 
 namespace CnnGen.Serialization
 {
@@ -383,7 +384,7 @@ namespace CnnGen.Serialization
             ArgumentNullException.ThrowIfNull(tensors);
             var list = new List<SafetensorsTensor>(tensors);
             byte[] header = BuildHeader(list, metadata);
-            AtomicFile.Write(path, stream =>
+            AtomicFile.WriteStream(path, stream =>
             {
                 Span<byte> length = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);

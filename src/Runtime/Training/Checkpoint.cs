@@ -5,6 +5,7 @@ using System.IO;
 using System.Text.Json;
 using CnnGen.Data;
 using CnnGen.Optim;
+using CnnGen.IO;
 
 namespace CnnGen.Training
 {

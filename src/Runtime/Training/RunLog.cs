@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using CnnGen.Data;
 using Spectre.Console;
+using CnnGen.IO;
 
 namespace CnnGen.Training
 {

@@ -126,7 +126,9 @@ namespace CnnGen.Tests.Serialization
             Assert.Throws<ArgumentException>(() => SafetensorsTensor.FromFloat(SafetensorsFile.MetadataKey, new[] { 1 }, new float[] { 4 }));
             Assert.Equal("old content", File.ReadAllText(path));
             Assert.Equal(new[] { "m.safetensors" }, dir.Entries());
-            Assert.Throws<DirectoryNotFoundException>(() => SafetensorsFile.Write(dir.File("no/such/folder/m.safetensors"), new[] { x }));
+            // A missing folder is made, as a user saving to runs/<name>/model.safetensors expects.
+            SafetensorsFile.Write(dir.File("new/folder/m.safetensors"), new[] { x });
+            Assert.Equal(new[] { "x" }, SafetensorsFile.Read(dir.File("new/folder/m.safetensors")).Names);
         }
 
         private const string GoodTensor = "\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";

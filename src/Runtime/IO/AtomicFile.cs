@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace CnnGen.Data
+namespace CnnGen.IO
 {
     /// <summary>
     /// Helpers for writing files so that a reader never sees a half-written one: write a temporary file in
@@ -39,6 +39,21 @@ namespace CnnGen.Data
                 TryDelete(tmp);
                 throw;
             }
+        }
+
+        /// <summary>
+        /// Like <see cref="Write(string, Action{string})"/>, handing <paramref name="write"/> a stream on the temporary
+        /// file, flushed to disk before the rename.
+        /// </summary>
+        public static void WriteStream(string path, Action<Stream> write)
+        {
+            if (write is null) throw new ArgumentNullException(nameof(write));
+            Write(path, tmp =>
+            {
+                using var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            });
         }
 
         /// <summary>Writes text (UTF-8, no BOM) atomically.</summary>
