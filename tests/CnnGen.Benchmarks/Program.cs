@@ -17,6 +17,8 @@ namespace CnnGen.Benchmarks
         {
             if (args.Length >= 2 && args[0] == "compare")
                 return Compare(args);
+            if (args.Length >= 1 && args[0] == "profile")
+                return Profile.Run(args);
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
         }
