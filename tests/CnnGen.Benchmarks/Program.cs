@@ -19,6 +19,8 @@ namespace CnnGen.Benchmarks
                 return Compare(args);
             if (args.Length >= 1 && args[0] == "profile")
                 return Profile.Run(args);
+            if (args.Length >= 1 && args[0] == "peak")
+                return Peak.Run(args);
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
         }
