@@ -17,6 +17,10 @@ namespace CnnGen.Benchmarks
         {
             if (args.Length >= 2 && args[0] == "compare")
                 return Compare(args);
+            if (args.Length >= 1 && args[0] == "profile")
+                return Profile.Run(args);
+            if (args.Length >= 1 && args[0] == "peak")
+                return Peak.Run(args);
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
         }

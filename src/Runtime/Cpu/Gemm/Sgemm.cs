@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using CnnGen.Cpu.Threading;
 
 namespace CnnGen.Cpu.Gemm
@@ -354,22 +355,60 @@ namespace CnnGen.Cpu.Gemm
                 }
                 else
                 {
-                    // op(B)[p, j] = b[j, p]: read each column of op(B) (a row of b) contiguously, write strided.
+                    // op(B)[p, j] = b[j, p]. A full panel goes through 8×8 register transposes (eight contiguous
+                    // row loads, eight contiguous stores); element by element, this pack cost as much as the
+                    // multiply in the weight gradients of a convolution (M = Cout small, K×N = P×Cin·k·k large).
+                    int p8 = 0;
+                    if (w == nr && Avx.IsSupported)
+                    {
+                        for (; p8 + 8 <= kc; p8 += 8)
+                            for (int j8 = 0; j8 < nr; j8 += 8)
+                                Transpose8x8(b + (j0 + jr + j8) * ldb + p0 + p8, ldb, panel + (long)p8 * nr + j8, nr);
+                    }
+                    if (p8 == kc) continue;
+                    // The rest (a partial panel, or the last kc mod 8 rows): read each column of op(B) (a row of
+                    // b) contiguously, write strided.
                     for (int j = 0; j < nr; j++)
                     {
                         float* d = panel + j;
                         if (j < w)
                         {
                             float* src = b + (j0 + jr + j) * ldb + p0;
-                            for (int p = 0; p < kc; p++) d[p * nr] = src[p];
+                            for (int p = p8; p < kc; p++) d[p * nr] = src[p];
                         }
                         else
                         {
-                            for (int p = 0; p < kc; p++) d[p * nr] = 0f;
+                            for (int p = p8; p < kc; p++) d[p * nr] = 0f;
                         }
                     }
                 }
             }
+        }
+
+        /// <summary>dst[r·ldd + c] = src[c·lds + r] for r, c in [0, 8): eight row loads, the classic unpack/shuffle/permute transpose, eight stores.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose8x8(float* src, long lds, float* dst, long ldd)
+        {
+            Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + lds);
+            Vector256<float> r2 = Avx.LoadVector256(src + 2 * lds), r3 = Avx.LoadVector256(src + 3 * lds);
+            Vector256<float> r4 = Avx.LoadVector256(src + 4 * lds), r5 = Avx.LoadVector256(src + 5 * lds);
+            Vector256<float> r6 = Avx.LoadVector256(src + 6 * lds), r7 = Avx.LoadVector256(src + 7 * lds);
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+            Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+            Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+            Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+            Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+            Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+            Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+            Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+            Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+            Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+            Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+            Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
