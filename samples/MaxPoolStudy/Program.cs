@@ -1,5 +1,6 @@
 // Seed 001: does max pooling help? Two Fashion-MNIST networks, identical but for two MaxPool2d layers,
-// trained side by side through the run builder (Adam 0.01, batch 1000, 20 epochs).
+// trained side by side through the run builder (Adam 0.01, batch 1000, 20 epochs). Both networks are declared in
+// samples/Common/SeedNetworks.cs.
 //   dotnet run -c Release --project samples/MaxPoolStudy
 // Prints the runs table sorted by accuracy and the best accuracy per network; writes results.csv/json and curves.png.
 using System;
@@ -61,37 +62,3 @@ static int Run(SampleOptions o)
     Console.WriteLine($"Results: {Path.Combine(o.OutputDirectory, "results.csv")}");
     return 0;
 }
-
-/// <summary>Seed 001's `max_pool` network.</summary>
-[Network(1, 28, 28)]
-[Conv2d(1, 6, 5)]
-[ReLU]
-[MaxPool2d(2, 2)]
-[BatchNorm2d(6)]
-[Conv2d(6, 12, 5)]
-[ReLU]
-[MaxPool2d(2, 2)]
-[Flatten]
-[Linear(12 * 4 * 4, 120)]
-[ReLU]
-[BatchNorm1d(120)]
-[Linear(120, 60)]
-[ReLU]
-[Linear(60, 10)]
-public partial class MaxPoolNet;
-
-/// <summary>Seed 001's `no_max_pool` network: the same without the pools, so the first Linear sees 12 × 20 × 20.</summary>
-[Network(1, 28, 28)]
-[Conv2d(1, 6, 5)]
-[ReLU]
-[BatchNorm2d(6)]
-[Conv2d(6, 12, 5)]
-[ReLU]
-[Flatten]
-[Linear(12 * 20 * 20, 120)]
-[ReLU]
-[BatchNorm1d(120)]
-[Linear(120, 60)]
-[ReLU]
-[Linear(60, 10)]
-public partial class NoMaxPoolNet;

@@ -1,4 +1,5 @@
-// Seed 003: a small CNN on MNIST, trained on the CPU through generated code.
+// Seed 003: a small CNN on MNIST, trained on the CPU through generated code. The network, SimpleCnn, is declared
+// with attributes in samples/Common/SeedNetworks.cs.
 //   dotnet run -c Release --project samples/SimpleCnn
 // Fetches MNIST into ./data on first run, trains 5 epochs with Adam (lr 1e-3, batch 64), and leaves in runs/SimpleCnn:
 // results.csv/json, curves.png, predictions.png, simple_cnn.safetensors and a checkpoint for --resume.
@@ -66,18 +67,3 @@ static int Run(SampleOptions o)
     Console.WriteLine($"Test accuracy {confusion.Accuracy * 100:F2}%. Weights: {weights}. Results, curves and predictions: {o.OutputDirectory}");
     return 0;
 }
-
-/// <summary>The network of seed 003, declared once; the generator computes 7 × 7 × 64 and checks it.</summary>
-[Network(1, 28, 28)]
-[Conv2d(1, 32, 3, padding: 1)]
-[ReLU]
-[MaxPool2d(2, 2)]
-[Conv2d(32, 64, 3, padding: 1)]
-[ReLU]
-[MaxPool2d(2, 2)]
-[Flatten]
-[Linear(7 * 7 * 64, 128)]
-[ReLU]
-[Dropout(0.5)]
-[Linear(128, 10)]
-public partial class SimpleCnn;

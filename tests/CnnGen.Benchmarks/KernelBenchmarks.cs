@@ -10,6 +10,8 @@ using CnnGen.Cpu;
 using CnnGen.Cpu.Gemm;
 using CnnGen.Cpu.Threading;
 
+using CnnGen.Samples;
+
 namespace CnnGen.Benchmarks
 {
     /// <summary>A kernel benchmark that knows how many floating-point operations one invocation does.</summary>

@@ -1,6 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using CnnGen.Optim;
 
+using CnnGen.Samples;
+
 namespace CnnGen.Benchmarks
 {
     /// <summary>Whole-network steps for the seed networks: one training step (forward, backward, Adam) and inference.</summary>

@@ -7,6 +7,8 @@ using System.Threading;
 using CnnGen.Cpu.Gemm;
 using CnnGen.Cpu.Threading;
 
+using CnnGen.Samples;
+
 namespace CnnGen.Benchmarks
 {
     /// <summary>

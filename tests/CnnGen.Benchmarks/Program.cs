@@ -5,6 +5,8 @@ using BenchmarkDotNet.Running;
 using CnnGen.Cpu.Threading;
 using CnnGen.Optim;
 
+using CnnGen.Samples;
+
 namespace CnnGen.Benchmarks
 {
     /// <summary>

@@ -1,10 +1,14 @@
 using CnnGen;
 
-namespace CnnGen.Benchmarks
+namespace CnnGen.Samples
 {
-    // The three seed networks, exactly as the PyTorch side of compare.py builds them.
+    // The seed networks, declared once for the samples and the benchmarks (tests/CnnGen.Benchmarks/compare.py
+    // builds the same three in PyTorch). The generator checks every number below at compile time.
 
-    /// <summary>Seed 003: MNIST SimpleCNN.</summary>
+    /// <summary>
+    /// Seed 003: the MNIST SimpleCNN. Two conv + pool blocks take 1×28×28 to 64×7×7; the generator computes the
+    /// 7 × 7 × 64 = 3136 inputs of the first Linear and stops the build if they don't fit.
+    /// </summary>
     [Network(1, 28, 28)]
     [Conv2d(1, 32, 3, padding: 1)]
     [ReLU]
@@ -19,7 +23,7 @@ namespace CnnGen.Benchmarks
     [Linear(128, 10)]
     public partial class SimpleCnn;
 
-    /// <summary>Seed 001: the Fashion-MNIST network with max pooling.</summary>
+    /// <summary>Seed 001's `max_pool` network for Fashion-MNIST, with BatchNorm after the first pool and the first Linear.</summary>
     [Network(1, 28, 28)]
     [Conv2d(1, 6, 5)]
     [ReLU]
@@ -37,7 +41,7 @@ namespace CnnGen.Benchmarks
     [Linear(60, 10)]
     public partial class MaxPoolNet;
 
-    /// <summary>Seed 001: the same network without pooling.</summary>
+    /// <summary>Seed 001's `no_max_pool`: the same network without the pools, so the first Linear sees 12 × 20 × 20.</summary>
     [Network(1, 28, 28)]
     [Conv2d(1, 6, 5)]
     [ReLU]
