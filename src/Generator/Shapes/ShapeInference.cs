@@ -124,9 +124,52 @@ namespace CnnGen.Generator.Shapes
                         return new LayerPlan(layer, shape, shape, "") { Flops = shape.Size };
                     default:
                         Report(Descriptors.CannotPlace, layer.Location,
-                            $"Layer [{layer.Index}] '{layer.AttributeName}' cannot be placed: it is not a CnnGen layer attribute, or its arguments could not be read; shapes after it are not checked");
+                            $"Layer [{layer.Index}] '{layer.AttributeName}' cannot be placed: {WhyUnknown(layer)}; shapes after it are not checked");
                         return null;
                 }
+            }
+
+            /// <summary>
+            /// Why a layer has no kind: a CnnGen layer whose arguments the compiler could not bind (its name is one
+            /// of ours), or an attribute that is not ours, perhaps a misspelling of one of ours.
+            /// </summary>
+            private static string WhyUnknown(LayerSpec layer)
+            {
+                string name = layer.AttributeName;
+                if (name.EndsWith("Attribute", StringComparison.Ordinal)) name = name.Substring(0, name.Length - "Attribute".Length);
+                string? closest = null;
+                int best = int.MaxValue;
+                foreach (LayerKind kind in Enum.GetValues(typeof(LayerKind)))
+                {
+                    if (kind == LayerKind.Unknown) continue;
+                    string known = kind.ToString();
+                    if (known == name) return "its arguments could not be read (see the compiler's error)";
+                    int distance = EditDistance(name.ToLowerInvariant(), known.ToLowerInvariant());
+                    if (distance < best) { best = distance; closest = known; }
+                }
+                // Up to two edits, and fewer than half the name, so that "Swish" is not taken for "Tanh".
+                return closest is not null && best <= 2 && best * 2 < name.Length
+                    ? $"it is not a CnnGen layer attribute (did you mean {closest}?)"
+                    : "it is not a CnnGen layer attribute, so CnnGen cannot size or run it";
+            }
+
+            /// <summary>Levenshtein distance: insertions, deletions and substitutions.</summary>
+            private static int EditDistance(string a, string b)
+            {
+                var row = new int[b.Length + 1];
+                for (int j = 0; j <= b.Length; j++) row[j] = j;
+                for (int i = 1; i <= a.Length; i++)
+                {
+                    int diagonal = row[0];
+                    row[0] = i;
+                    for (int j = 1; j <= b.Length; j++)
+                    {
+                        int above = row[j];
+                        row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                        diagonal = above;
+                    }
+                }
+                return row[b.Length];
             }
 
             private bool Positive(LayerSpec layer, string arg, long value)
