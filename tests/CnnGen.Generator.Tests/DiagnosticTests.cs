@@ -129,6 +129,11 @@ namespace CnnGen.Generator.Tests
                 "Network 'Net' has no layers: add layer attributes after [Network], e.g. [Conv2d(1, 32, 3)] [ReLU] [Flatten] [Linear(…, 10)]");
 
         [Fact]
+        public void CNN0002_only_flatten()
+            => Verify(Net("[{|CNN0002:Network(1, 8, 8)|}]\n[Flatten]"),
+                "Network 'Net' has only [Flatten], which computes nothing: add the layers that produce the logits after it, e.g. [Linear(64, 10)]");
+
+        [Fact]
         public void CNN0002_network_without_arguments()
         {
             var run = Verify(Net("[{|CNN0002:Network|}]\n[Flatten]\n[Linear(784, 10)]"),
@@ -390,6 +395,16 @@ namespace CnnGen.Generator.Tests
         public void CNN0009_reported_once_per_class_at_its_first_layer()
             => Verify(Net("[Flatten]\n[{|CNN0009:ReLU|}]\n[Linear(5408, 10)]", "public partial class Net;\n\n[{|CNN0009:Sigmoid|}]\n[Tanh]\npublic class Other { }")
                 .Replace("[Flatten]\n[{|CNN0009:ReLU|}]", "[{|CNN0009:Flatten|}]\n[ReLU]", System.StringComparison.Ordinal));
+
+        [Fact]
+        public void CNN0009_once_for_a_class_with_every_kind_of_layer_twice()
+        {
+            // Each layer kind has its own provider; joining them once took time exponential in their number
+            // whenever the driver tracked steps (as these tests' driver does).
+            const string layers = "[Conv2d(1, 6, 5)]\n[MaxPool2d(2)]\n[AvgPool2d(2)]\n[AdaptiveAvgPool2d(2, 2)]\n[BatchNorm2d(6)]\n[Flatten]\n[BatchNorm1d(24)]\n"
+                + "[Linear(24, 10)]\n[Dropout(0.5)]\n[ReLU]\n[Sigmoid]\n[Tanh]\n[LeakyReLU]\n";
+            Verify(Net("[{|CNN0009:Conv2d(1, 6, 5)|}]\n" + layers.Substring(layers.IndexOf('\n', System.StringComparison.Ordinal) + 1) + layers));
+        }
 
         // ---- CNN0010: the network must end in a vector; unknown layers cannot be placed ----
 

@@ -18,6 +18,9 @@ namespace CnnGen.Generator.Shapes
         /// <summary>Tensors larger than this cannot live in one .NET array.</summary>
         private const long MaxElements = int.MaxValue;
 
+        /// <summary>How many larger paddings the CNN0008 hint tries before giving up on suggesting one.</summary>
+        private const long MaxPaddingTries = 64;
+
         public static NetworkPlan Infer(NetworkSpec spec)
         {
             var diagnostics = new List<DiagnosticInfo>(spec.ParseDiagnostics);
@@ -35,6 +38,15 @@ namespace CnnGen.Generator.Shapes
                 if (plan is null) return new NetworkPlan(spec, input, layers, diagnostics, hasErrors: true);
                 layers.Add(plan);
                 shape = plan.Output;
+            }
+
+            // Flatten is a view: a network of nothing else would hand back its input as logits, and there would be no
+            // buffer for the loss gradient to go to. Say so rather than emit code that cannot compile.
+            if (layers.TrueForAll(l => l.Kind == LayerKind.Flatten))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.BadInput, spec.NetworkAttributeLocation,
+                    $"Network '{spec.ClassName}' has only [Flatten], which computes nothing: add the layers that produce the logits after it, e.g. [Linear({Num(shape.Size)}, 10)]"));
+                return new NetworkPlan(spec, input, layers, diagnostics, hasErrors: true);
             }
 
             if (shape.IsSpatial)
@@ -336,7 +348,9 @@ namespace CnnGen.Generator.Shapes
                         && ShapeMath.UnreadPositions(shape.Height, k, s, p, d, ShapeMath.PoolOutput(shape.Height, k, s, p, d, true)) == 0
                         && ShapeMath.UnreadPositions(shape.Width, k, s, p, d, ShapeMath.PoolOutput(shape.Width, k, s, p, d, true)) == 0)
                         options.Add("ceilMode: true");
-                    long maxPad = pool ? k / 2 : d * (k - 1);
+                    // Try a few paddings only: with absurd arguments (dilation near int.MaxValue) the largest allowed
+                    // padding is astronomically far, and a compiler must not spend minutes on a hint.
+                    long maxPad = Math.Min(pool ? k / 2 : d * (k - 1), p + MaxPaddingTries);
                     for (long q = p + 1; q <= maxPad; q++)
                     {
                         long qh = pool ? ShapeMath.PoolOutput(shape.Height, k, s, q, d, ceilMode) : ShapeMath.ConvOutput(shape.Height, k, s, q, d);
