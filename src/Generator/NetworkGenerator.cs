@@ -42,19 +42,23 @@ namespace CnnGen.Generator
             context.RegisterSourceOutput(specs, static (spc, result) => Produce(spc, result));
 
             // CNN0009: layer attributes on a class that has no [Network]. One provider per layer attribute, each
-            // cheap (ForAttributeWithMetadataName); classes are deduplicated after collecting.
-            IncrementalValuesProvider<OrphanInfo>? orphans = null;
+            // cheap (ForAttributeWithMetadataName), each collected into one array and the arrays joined value by
+            // value; classes are deduplicated at the end. (Joining by Collect → Combine → SelectMany at every level
+            // instead made each level fan out over the items of the one before: exponential in the number of layer
+            // attributes when the driver tracks steps.)
+            IncrementalValueProvider<ImmutableArray<OrphanInfo>>? orphans = null;
             foreach (var name in NetworkParser.KnownLayerAttributes)
             {
-                var provider = context.SyntaxProvider.ForAttributeWithMetadataName(
+                var collected = context.SyntaxProvider.ForAttributeWithMetadataName(
                         name,
                         static (node, _) => node is TypeDeclarationSyntax,
                         static (ctx, _) => OrphanInfo.From(ctx))
                     .Where(static o => o is not null)
-                    .Select(static (o, _) => o!);
-                orphans = orphans is null ? provider : orphans.Value.Collect().Combine(provider.Collect()).SelectMany(static (p, _) => p.Left.AddRange(p.Right));
+                    .Select(static (o, _) => o!)
+                    .Collect();
+                orphans = orphans is null ? collected : orphans.Value.Combine(collected).Select(static (p, _) => p.Left.AddRange(p.Right));
             }
-            var distinct = orphans!.Value.Collect()
+            var distinct = orphans!.Value
                 .Select(static (all, _) => EquatableArray.From(all.GroupBy(o => o.ClassKey).Select(g => g.OrderBy(o => o.Location?.Span.Start ?? 0).First())))
                 .WithTrackingName(TrackingNames.OrphanLayers);
             context.RegisterSourceOutput(distinct, static (spc, list) =>

@@ -63,7 +63,7 @@ namespace CnnGen.Generator.Parsing
                 channels = values[0]; height = values[1]; width = values[2];
             }
 
-            var layers = ReadLayers(symbol, declaration, cancellationToken);
+            var layers = ReadLayers(symbol, declaration, networkSyntax, cancellationToken);
             if (layers.Count == 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.BadInput, networkLocation,
@@ -117,9 +117,11 @@ namespace CnnGen.Generator.Parsing
         /// The layer attributes in source order (layer order is meaning). Attributes on the declaration that
         /// carries [Network] come first, in the order written; other partial declarations follow by file.
         /// An attribute whose type the compiler cannot resolve, sitting between layer attributes, is kept as
-        /// an <see cref="LayerKind.Unknown"/> layer so later shapes are not checked against a wrong index.
+        /// an <see cref="LayerKind.Unknown"/> layer so later shapes are not checked against a wrong index; so is
+        /// one written after [Network] on the same declaration (a misspelled first or last layer, [Conv2D(…)]),
+        /// which would otherwise vanish and leave every later layer checked against the wrong shape.
         /// </summary>
-        private static List<LayerSpec> ReadLayers(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
+        private static List<LayerSpec> ReadLayers(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, AttributeSyntax? networkSyntax, CancellationToken cancellationToken)
         {
             var candidates = new List<(AttributeData Data, AttributeSyntax? Syntax, bool IsLayer)>();
             foreach (var data in symbol.GetAttributes())
@@ -149,10 +151,14 @@ namespace CnnGen.Generator.Parsing
             for (int i = 0; i < candidates.Count; i++)
             {
                 var (data, syntax, isLayer) = candidates[i];
-                if (!isLayer && (i < first || i > last)) continue;
+                if (!isLayer && (i < first || i > last) && !AfterNetwork(syntax)) continue;
                 layers.Add(ReadLayer(layers.Count, data, syntax));
             }
             return layers;
+
+            bool AfterNetwork(AttributeSyntax? syntax)
+                => syntax is not null && networkSyntax is not null && syntax.SyntaxTree == networkSyntax.SyntaxTree
+                    && syntax.SpanStart > networkSyntax.SpanStart;
         }
 
         private static LayerSpec ReadLayer(int index, AttributeData data, AttributeSyntax? syntax)
@@ -211,6 +217,9 @@ namespace CnnGen.Generator.Parsing
                 if (arg.NameColon is not null)
                 {
                     if (arg.NameColon.Name.Identifier.ValueText == paramName) return LocationInfo.From(arg);
+                    // A named argument still takes up its position: C# allows one in its own position
+                    // followed by positional ones (Conv2d(inChannels: 1, 8, 3)); out of position, none may follow.
+                    positional++;
                     continue;
                 }
                 if (positional == parameterIndex) return LocationInfo.From(arg);

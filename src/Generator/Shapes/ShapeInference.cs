@@ -18,6 +18,9 @@ namespace CnnGen.Generator.Shapes
         /// <summary>Tensors larger than this cannot live in one .NET array.</summary>
         private const long MaxElements = int.MaxValue;
 
+        /// <summary>How many larger paddings the CNN0008 hint tries before giving up on suggesting one.</summary>
+        private const long MaxPaddingTries = 64;
+
         public static NetworkPlan Infer(NetworkSpec spec)
         {
             var diagnostics = new List<DiagnosticInfo>(spec.ParseDiagnostics);
@@ -35,6 +38,15 @@ namespace CnnGen.Generator.Shapes
                 if (plan is null) return new NetworkPlan(spec, input, layers, diagnostics, hasErrors: true);
                 layers.Add(plan);
                 shape = plan.Output;
+            }
+
+            // Flatten is a view: a network of nothing else would hand back its input as logits, and there would be no
+            // buffer for the loss gradient to go to. Say so rather than emit code that cannot compile.
+            if (layers.TrueForAll(l => l.Kind == LayerKind.Flatten))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.BadInput, spec.NetworkAttributeLocation,
+                    $"Network '{spec.ClassName}' has only [Flatten], which computes nothing: add the layers that produce the logits after it, e.g. [Linear({Num(shape.Size)}, 10)]"));
+                return new NetworkPlan(spec, input, layers, diagnostics, hasErrors: true);
             }
 
             if (shape.IsSpatial)
@@ -124,9 +136,52 @@ namespace CnnGen.Generator.Shapes
                         return new LayerPlan(layer, shape, shape, "") { Flops = shape.Size };
                     default:
                         Report(Descriptors.CannotPlace, layer.Location,
-                            $"Layer [{layer.Index}] '{layer.AttributeName}' cannot be placed: it is not a CnnGen layer attribute, or its arguments could not be read; shapes after it are not checked");
+                            $"Layer [{layer.Index}] '{layer.AttributeName}' cannot be placed: {WhyUnknown(layer)}; shapes after it are not checked");
                         return null;
                 }
+            }
+
+            /// <summary>
+            /// Why a layer has no kind: a CnnGen layer whose arguments the compiler could not bind (its name is one
+            /// of ours), or an attribute that is not ours, perhaps a misspelling of one of ours.
+            /// </summary>
+            private static string WhyUnknown(LayerSpec layer)
+            {
+                string name = layer.AttributeName;
+                if (name.EndsWith("Attribute", StringComparison.Ordinal)) name = name.Substring(0, name.Length - "Attribute".Length);
+                string? closest = null;
+                int best = int.MaxValue;
+                foreach (LayerKind kind in Enum.GetValues(typeof(LayerKind)))
+                {
+                    if (kind == LayerKind.Unknown) continue;
+                    string known = kind.ToString();
+                    if (known == name) return "its arguments could not be read (see the compiler's error)";
+                    int distance = EditDistance(name.ToLowerInvariant(), known.ToLowerInvariant());
+                    if (distance < best) { best = distance; closest = known; }
+                }
+                // Up to two edits, and fewer than half the name, so that "Swish" is not taken for "Tanh".
+                return closest is not null && best <= 2 && best * 2 < name.Length
+                    ? $"it is not a CnnGen layer attribute (did you mean {closest}?)"
+                    : "it is not a CnnGen layer attribute, so CnnGen cannot size or run it";
+            }
+
+            /// <summary>Levenshtein distance: insertions, deletions and substitutions.</summary>
+            private static int EditDistance(string a, string b)
+            {
+                var row = new int[b.Length + 1];
+                for (int j = 0; j <= b.Length; j++) row[j] = j;
+                for (int i = 1; i <= a.Length; i++)
+                {
+                    int diagonal = row[0];
+                    row[0] = i;
+                    for (int j = 1; j <= b.Length; j++)
+                    {
+                        int above = row[j];
+                        row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                        diagonal = above;
+                    }
+                }
+                return row[b.Length];
             }
 
             private bool Positive(LayerSpec layer, string arg, long value)
@@ -293,7 +348,9 @@ namespace CnnGen.Generator.Shapes
                         && ShapeMath.UnreadPositions(shape.Height, k, s, p, d, ShapeMath.PoolOutput(shape.Height, k, s, p, d, true)) == 0
                         && ShapeMath.UnreadPositions(shape.Width, k, s, p, d, ShapeMath.PoolOutput(shape.Width, k, s, p, d, true)) == 0)
                         options.Add("ceilMode: true");
-                    long maxPad = pool ? k / 2 : d * (k - 1);
+                    // Try a few paddings only: with absurd arguments (dilation near int.MaxValue) the largest allowed
+                    // padding is astronomically far, and a compiler must not spend minutes on a hint.
+                    long maxPad = Math.Min(pool ? k / 2 : d * (k - 1), p + MaxPaddingTries);
                     for (long q = p + 1; q <= maxPad; q++)
                     {
                         long qh = pool ? ShapeMath.PoolOutput(shape.Height, k, s, q, d, ceilMode) : ShapeMath.ConvOutput(shape.Height, k, s, q, d);

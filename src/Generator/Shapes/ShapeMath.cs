@@ -43,6 +43,8 @@ namespace CnnGen.Shapes
         public static long UnreadPositions(long size, long kernel, long stride, long padding, long dilation, long outSize)
         {
             if (size <= 0 || outSize <= 0 || size > (1 << 16) || outSize > (1 << 16) || kernel > (1 << 16)) return -1;
+            // The walk below touches outSize × kernel taps; beyond a few million it is not worth a compiler's time.
+            if (outSize * kernel > (1 << 22)) return -1;
             var read = new bool[size];
             for (long o = 0; o < outSize; o++)
             {

@@ -3,8 +3,11 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
+using System.Reflection;
+using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Emit;
 
 namespace CnnGen.Generator.Tests.Infrastructure
 {
@@ -13,6 +16,13 @@ namespace CnnGen.Generator.Tests.Infrastructure
         ImmutableArray<Diagnostic> GeneratorDiagnostics,
         ImmutableArray<(string HintName, string Source)> Sources,
         ImmutableArray<Diagnostic> CompilationDiagnostics,
+        Compilation OutputCompilation);
+
+    /// <summary>What a generator run produced, without compiling the result (cheap: for property and fuzz tests).</summary>
+    public sealed record GeneratorOnlyRun(
+        ImmutableArray<Diagnostic> GeneratorDiagnostics,
+        ImmutableArray<(string HintName, string Source)> Sources,
+        Compilation InputCompilation,
         Compilation OutputCompilation);
 
     /// <summary>Runs the CnnGen generator over source text in memory and compiles the result.</summary>
@@ -38,18 +48,59 @@ namespace CnnGen.Generator.Tests.Infrastructure
                 References.Value,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-        public static GeneratorRun Run(params string[] sources)
-        {
-            var compilation = CreateCompilation(sources);
-            GeneratorDriver driver = CSharpGeneratorDriver.Create(
+        /// <summary>A driver for the CnnGen generator that records every incremental step.</summary>
+        public static GeneratorDriver CreateDriver()
+            => CSharpGeneratorDriver.Create(
                 new[] { new NetworkGenerator().AsSourceGenerator() }, parseOptions: ParseOptions,
                 driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
-            driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+
+        public static GeneratorRun Run(params string[] sources)
+        {
+            var g = RunGeneratorOnly(sources);
+            var compileDiagnostics = g.OutputCompilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray();
+            return new GeneratorRun(g.GeneratorDiagnostics, g.Sources, compileDiagnostics, g.OutputCompilation);
+        }
+
+        /// <summary>Runs the generator only; the output compilation is returned unbound (nothing compiled yet).</summary>
+        public static GeneratorOnlyRun RunGeneratorOnly(params string[] sources)
+        {
+            var compilation = CreateCompilation(sources);
+            var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
             var result = driver.GetRunResult();
-            var generatorDiagnostics = result.Diagnostics;
             var sourcesOut = result.Results.SelectMany(r => r.GeneratedSources).Select(s => (s.HintName, s.SourceText.ToString())).ToImmutableArray();
-            var compileDiagnostics = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray();
-            return new GeneratorRun(generatorDiagnostics, sourcesOut, compileDiagnostics, output);
+            // An exception escaping the generator is reported as CS8785 on the run result, not in Diagnostics.
+            var diagnostics = result.Diagnostics;
+            foreach (var r in result.Results)
+                if (r.Exception is not null)
+                    diagnostics = diagnostics.Add(Diagnostic.Create(new DiagnosticDescriptor("CS8785", "Generator threw", r.Exception.ToString(), "Test", DiagnosticSeverity.Warning, true), Location.None));
+            return new GeneratorOnlyRun(diagnostics, sourcesOut, compilation, output);
+        }
+
+        /// <summary>The single generated source; fails when the run produced none or several.</summary>
+        public static string SingleSource(this GeneratorRun run)
+        {
+            if (run.Sources.Length != 1)
+                throw new InvalidOperationException($"Expected one generated file, got {run.Sources.Length}; generator diagnostics:\n" + Describe(run.GeneratorDiagnostics));
+            return run.Sources[0].Source;
+        }
+
+        /// <summary>One diagnostic a line, with id, severity, location and message, for assertion messages.</summary>
+        public static string Describe(IEnumerable<Diagnostic> diagnostics)
+            => string.Join("\n", diagnostics.Select(d => $"{d.Id} {d.Severity} {d.Location.GetLineSpan()}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}"));
+
+        /// <summary>
+        /// Compiles the output of a run to an in-memory assembly and loads it into a collectible context.
+        /// CnnGen.Runtime resolves to the copy the test process already has, so its types can be used directly.
+        /// </summary>
+        public static Assembly EmitAndLoad(Compilation compilation)
+        {
+            using var stream = new MemoryStream();
+            EmitResult result = compilation.Emit(stream);
+            if (!result.Success)
+                throw new InvalidOperationException("Emit failed:\n" + Describe(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+            stream.Position = 0;
+            var context = new AssemblyLoadContext("CnnGen.Generator.Tests." + Guid.NewGuid().ToString("N"), isCollectible: true);
+            return context.LoadFromStream(stream);
         }
     }
 }

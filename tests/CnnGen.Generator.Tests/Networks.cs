@@ -1,0 +1,143 @@
+namespace CnnGen.Generator.Tests
+{
+    /// <summary>The network sources the baseline, compile and summary tests share.</summary>
+    public static class Networks
+    {
+        /// <summary>The README's MNIST network.</summary>
+        public const string SimpleCnn = """
+            using CnnGen;
+
+            namespace Samples.Mnist;
+
+            [Network(1, 28, 28)]
+            [Conv2d(1, 32, 3, padding: 1)]
+            [ReLU]
+            [MaxPool2d(2, 2)]
+            [Conv2d(32, 64, 3, padding: 1)]
+            [ReLU]
+            [MaxPool2d(2, 2)]
+            [Flatten]
+            [Linear(7 * 7 * 64, 128)]
+            [ReLU]
+            [Dropout(0.5)]
+            [Linear(128, 10)]
+            public partial class SimpleCnn;
+            """;
+
+        /// <summary>The Fashion-MNIST network with pooling and both batch norms.</summary>
+        public const string MaxPoolNet = """
+            using CnnGen;
+
+            namespace Samples.Fashion;
+
+            [Network(1, 28, 28)]
+            [Conv2d(1, 6, 5)]
+            [ReLU]
+            [MaxPool2d(2, 2)]
+            [BatchNorm2d(6)]
+            [Conv2d(6, 12, 5)]
+            [ReLU]
+            [MaxPool2d(2, 2)]
+            [Flatten]
+            [Linear(192, 120)]
+            [ReLU]
+            [BatchNorm1d(120)]
+            [Linear(120, 60)]
+            [ReLU]
+            [Linear(60, 10)]
+            public partial class MaxPoolNet;
+            """;
+
+        /// <summary>The same without pooling.</summary>
+        public const string NoMaxPoolNet = """
+            using CnnGen;
+
+            namespace Samples.Fashion;
+
+            [Network(1, 28, 28)]
+            [Conv2d(1, 6, 5)]
+            [ReLU]
+            [BatchNorm2d(6)]
+            [Conv2d(6, 12, 5)]
+            [ReLU]
+            [Flatten]
+            [Linear(12 * 20 * 20, 120)]
+            [ReLU]
+            [BatchNorm1d(120)]
+            [Linear(120, 60)]
+            [ReLU]
+            [Linear(60, 10)]
+            public partial class NoMaxPoolNet;
+            """;
+
+        /// <summary>
+        /// Stride, dilation, groups, no bias, LeakyReLU, AvgPool2d with ceilMode and countIncludePad: false,
+        /// a dilated max pool, Sigmoid. RGB 32×32 input.
+        /// </summary>
+        public const string StridedGroupedNet = """
+            using CnnGen;
+
+            namespace Samples.Vocabulary
+            {
+                [Network(3, 32, 32)]
+                [Conv2d(3, 12, 3, stride: 2, padding: 1)]
+                [LeakyReLU(0.2)]
+                [Conv2d(12, 24, 3, padding: 2, dilation: 2, groups: 3, bias: false)]
+                [BatchNorm2d(24, eps: 1e-3, momentum: 0.05)]
+                [ReLU]
+                [AvgPool2d(3, 2, padding: 1, ceilMode: true, countIncludePad: false)]
+                [MaxPool2d(3, stride: 1, padding: 1, dilation: 1)]
+                [Sigmoid]
+                [Flatten]
+                [Linear(24 * 9 * 9, 10, bias: false)]
+                public partial class StridedGroupedNet;
+            }
+            """;
+
+        /// <summary>A network nested in a partial class in the global namespace: AdaptiveAvgPool2d, Tanh.</summary>
+        public const string NestedAdaptiveNet = """
+            using CnnGen;
+
+            public partial class Zoo
+            {
+                [Network(3, 17, 23)]
+                [Conv2d(3, 8, 3)]
+                [Tanh]
+                [AdaptiveAvgPool2d(4, 5)]
+                [Flatten]
+                [Linear(8 * 4 * 5, 16)]
+                [Tanh]
+                [Linear(16, 3)]
+                internal partial class NestedAdaptiveNet;
+            }
+            """;
+
+        /// <summary>An internal class in the global namespace that flattens its input straight away (a multilayer perceptron).</summary>
+        public const string InternalMlp = """
+            using CnnGen;
+
+            [Network(1, 8, 8)]
+            [Flatten]
+            [Linear(64, 32, bias: false)]
+            [BatchNorm1d(32)]
+            [Sigmoid]
+            [Dropout(0.25)]
+            [Linear(32, 4)]
+            internal partial class InternalMlp
+            {
+                public int UserMember => 42;
+            }
+            """;
+
+        /// <summary>Every baseline network: the name of its approved file and its source.</summary>
+        public static readonly (string Name, string Source)[] Baselines =
+        {
+            ("SimpleCnn", SimpleCnn),
+            ("MaxPoolNet", MaxPoolNet),
+            ("NoMaxPoolNet", NoMaxPoolNet),
+            ("StridedGroupedNet", StridedGroupedNet),
+            ("NestedAdaptiveNet", NestedAdaptiveNet),
+            ("InternalMlp", InternalMlp),
+        };
+    }
+}
