@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Side-by-side speed of CnnGen and PyTorch on this machine.
 
-Builds the benchmark networks of Networks.cs in PyTorch (nn.Sequential, the same layers), times each case in
+Builds the seed networks of samples/Common/SeedNetworks.cs in PyTorch (nn.Sequential, the same layers), times each case in
 PyTorch in this process and in CnnGen through the benchmark executable's `compare` command, alternating the two
 implementations round by round so that a change in machine load hits both, and prints a Markdown table of the
 medians. Run with the system Python that has torch 1.13.1:
