@@ -31,6 +31,9 @@ namespace CnnGen.Tests.Kernels.Misc
             new object[] { 37, 8, 17, 15, 3, 2, 1, 1, true },
             new object[] { 3, 2, 22, 38, 2, 2, 0, 1, false },   // wide rows: 2×2 vector blocks plus an overlapping last block
             new object[] { 2, 1, 22, 34, 2, 2, 0, 1, true },
+            new object[] { 3, 2, 10, 14, 2, 2, 0, 1, false },   // narrow rows: 7 outputs, two overlapping 4-wide blocks
+            new object[] { 2, 3, 12, 10, 2, 2, 0, 1, false },   // 5 outputs a row
+            new object[] { 2, 2, 9, 11, 2, 2, 0, 1, false },    // odd input: the last column is never read
         };
 
         private static Pool2dShape Shape(int c, int h, int w, int k, int s, int p, int d, bool ceil, bool countIncludePad = true)
