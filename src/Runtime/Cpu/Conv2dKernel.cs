@@ -33,6 +33,11 @@ namespace CnnGen.Cpu
 
             fixed (float* px = x.Span, pw = weight.Span, pb = bias.Span, py = y.Span)
             {
+                if (Conv2dDirect.Applies(in s))
+                {
+                    Conv2dDirect.Forward(px, pw, pb, py, n, in s, epilogue == Epilogue.ReLU);
+                    return;
+                }
                 var job = new Job { X = px, W = pw, Bias = pb, Y = py, S = s, N = n, Relu = epilogue == Epilogue.ReLU };
                 Plan(ref job);
                 if (job.Chunks > 1) CpuParallel.For(job.Chunks, &ForwardChunk, &job);
@@ -68,6 +73,12 @@ namespace CnnGen.Cpu
             fixed (float* px = x.Span, pw = weight.Span, py = y.Span, pdy = dy.Span, pdx = dx.Span, pdw = dWeight.Span, pdb = dBias.Span)
             {
                 if (epilogue == Epilogue.ReLU) DenseScratch.ReluMask(py, pdy, (long)n * s.OutputSize);
+                if (Conv2dDirect.Applies(in s))
+                {
+                    Conv2dDirect.Backward(px, pw, pdy, pdx, pdw, pdb, n, in s);
+                    return;
+                }
+
 
                 var job = new Job { X = px, W = pw, Dy = pdy, Dx = pdx, DW = pdw, DB = pdb, S = s, N = n };
                 Plan(ref job);

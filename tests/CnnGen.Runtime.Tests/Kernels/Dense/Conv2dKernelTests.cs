@@ -37,6 +37,21 @@ namespace CnnGen.Tests.Kernels.Dense
             yield return new object[] { 3, 4, 4, 2, 4, 1, 0, 1, 1, true, true, 1, false };
             // Per-group depth Kg = 32·9 = 288 > the GEMM's 256-deep block; P = 196.
             yield return new object[] { 32, 14, 14, 40, 3, 1, 1, 1, 1, true, true, 3, false };
+            // The direct path for few channels (groups 1, stride 1, dilation 1, Cin·k·k ≤ 160, Cout ≤ 16): Cin 1–6,
+            // k 3–5, odd sizes and channel counts, padding, batch 1 and 37, ReLU and dx cycling.
+            int[] cins = { 1, 2, 3, 4, 5, 6 }, couts = { 6, 1, 7, 12, 16, 5 };
+            (int H, int W)[] odd = { (7, 9), (11, 5), (13, 13), (6, 17) };
+            for (int i = 0; i < 12; i++)
+            {
+                int k = 3 + i % 3;
+                var (h, w) = odd[i % odd.Length];
+                yield return new object[] { cins[i % 6], h, w, couts[(i + i / 6) % 6], k, 1, i % 4 == 3 ? k / 2 : 0, 1, 1,
+                    i % 2 == 0, i % 3 != 2, i % 2 == 0 ? 37 : 1, i % 4 == 1 };
+            }
+            // The seed MaxPoolNet's two convolutions, and Cin·k·k = 150 at the edge of the direct path.
+            yield return new object[] { 1, 28, 28, 6, 5, 1, 0, 1, 1, true, true, 5, true };
+            yield return new object[] { 6, 12, 12, 12, 5, 1, 0, 1, 1, true, true, 5, false };
+            yield return new object[] { 6, 5, 5, 16, 5, 1, 2, 1, 1, false, false, 37, false };
         }
 
         [Theory]
