@@ -7,6 +7,7 @@ using Xunit;
 
 namespace CnnGen.Tests.Data
 {
+    [Collection(AllocationCollection.Name)]
     public class DataLoaderTests
     {
         /// <summary>Each batch as (sample ids read back from the values, labels), copied out.</summary>

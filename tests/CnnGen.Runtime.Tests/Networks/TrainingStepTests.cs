@@ -6,6 +6,7 @@ using Xunit;
 namespace CnnGen.Tests.Networks
 {
     /// <summary>The generated training step as a user meets it: allocation, batch sizes, bad arguments, modes, learning.</summary>
+    [Collection(AllocationCollection.Name)]
     public class TrainingStepTests
     {
         [Fact]

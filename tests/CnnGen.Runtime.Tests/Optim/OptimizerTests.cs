@@ -9,6 +9,7 @@ using Xunit;
 
 namespace CnnGen.Tests.Optim
 {
+    [Collection(AllocationCollection.Name)]
     public class OptimizerTests
     {
         // Lengths around the SIMD width (8 or 16 floats) so both the vector loop and the scalar tail run.

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace CnnGen.Tests.Kernels.Dense
 {
+    [Collection(AllocationCollection.Name)]
     public class Conv2dKernelTests
     {
         /// <summary>

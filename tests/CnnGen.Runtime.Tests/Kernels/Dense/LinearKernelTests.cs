@@ -4,6 +4,7 @@ using Xunit;
 
 namespace CnnGen.Tests.Kernels.Dense
 {
+    [Collection(AllocationCollection.Name)]
     public class LinearKernelTests
     {
         [Theory]
