@@ -249,7 +249,7 @@ namespace CnnGen.Training
                                 if (rate.ElapsedMilliseconds - lastRefresh > 120 || batchesDone == _train.BatchCount)
                                 {
                                     lastRefresh = rate.ElapsedMilliseconds;
-                                    task.Description = Markup.Escape(Status(shown, batchesDone, lossSum, correct, seen, perSecond));
+                                    task.Description = Markup.Escape(CompactStatus(shown, batchesDone, lossSum, correct, seen, perSecond));
                                 }
                             }
                             else if (_plainLines && (batchesDone % _logEvery == 0 || batchesDone == _train.BatchCount))
@@ -271,7 +271,7 @@ namespace CnnGen.Training
                         AnsiConsole.Progress()
                             .AutoClear(true)
                             .HideCompleted(true)
-                            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 16 }, new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                             .Start(ctx =>
                             {
                                 var task = ctx.AddTask(Markup.Escape($"epoch {shown}/{_epochs}"), maxValue: _train.BatchCount);
@@ -298,7 +298,7 @@ namespace CnnGen.Training
                         if (_live)
                         {
                             AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
-                                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
+                                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 16 }, new PercentageColumn())
                                 .Start(ctx =>
                                 {
                                     var task = ctx.AddTask(Markup.Escape($"epoch {shown}/{_epochs} evaluating"), maxValue: _test.BatchCount);
@@ -367,6 +367,12 @@ namespace CnnGen.Training
                 });
                 return $"Checkpoint saved in {dir}; run again with resume to continue from the next batch.";
             }
+
+            /// <summary>The live bar's text: short enough that bar, percentage and ETA fit an 80-column terminal.</summary>
+            private string CompactStatus(int epoch, int batch, double lossSum, long correct, long seen, double perSecond)
+                => string.Format(CultureInfo.InvariantCulture,
+                    "epoch {0}/{1} batch {2}/{3} loss {4:0.000} acc {5:0.0%} {6:#,0}/s",
+                    epoch, _epochs, batch, _train.BatchCount, seen == 0 ? 0 : lossSum / seen, seen == 0 ? 0 : (double)correct / seen, perSecond);
 
             private string Status(int epoch, int batch, double lossSum, long correct, long seen, double perSecond)
                 => string.Format(CultureInfo.InvariantCulture,
