@@ -64,6 +64,14 @@ namespace CnnGen.Samples
                     Console.Error.WriteLine("error: " + e.Message);
                     return 3;
                 }
+                catch (Exception e) when (e is Training.TrainingDivergedException or InvalidDataException or IOException
+                    or UnauthorizedAccessException or ArgumentException)
+                {
+                    // Expected failures (a diverged run, a corrupt data or checkpoint file, a bad option value the
+                    // library refused) get one clear line, not a stack trace.
+                    Console.Error.WriteLine("error: " + e.Message);
+                    return 1;
+                }
             });
             return root;
         }

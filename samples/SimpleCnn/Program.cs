@@ -41,6 +41,12 @@ static int Run(SampleOptions o)
     log.Add(run, fit);
     log.Save(o.OutputDirectory);
     Plots.SaveTrainingCurves(log, Path.Combine(o.OutputDirectory, "curves.png"), title: "SimpleCnn on MNIST");
+    if (fit.Interrupted)
+    {
+        // Ctrl+C: the trainer saved a checkpoint after the last step; stop here rather than evaluate half-trained weights.
+        Console.WriteLine($"Interrupted: the checkpoint in {Path.Combine(o.OutputDirectory, "checkpoint")} continues with --resume.");
+        return 130;
+    }
 
     string weights = Path.Combine(o.OutputDirectory, "simple_cnn.safetensors");
     model.Save(weights);
@@ -59,11 +65,6 @@ static int Run(SampleOptions o)
     Console.WriteLine("Confusion matrix on the test set (rows: label, columns: predicted):");
     confusion.Print();
 
-    if (fit.Interrupted)
-    {
-        Console.WriteLine($"Interrupted: the checkpoint in {Path.Combine(o.OutputDirectory, "checkpoint")} continues with --resume.");
-        return 130;
-    }
     Console.WriteLine($"Test accuracy {confusion.Accuracy * 100:F2}%. Weights: {weights}. Results, curves and predictions: {o.OutputDirectory}");
     return 0;
 }

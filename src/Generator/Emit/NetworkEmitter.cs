@@ -158,7 +158,8 @@ namespace CnnGen.Generator.Emit
 
         private void EmitFieldsAndConstructor()
         {
-            _w.Comment("Parameters live in one array and their gradients in another, so the optimizer makes one pass.");
+            _w.Comment("Parameters live in one array and their gradients in another: two allocations for the whole network,");
+            _w.Comment("and every Parameter below is a window onto them (in state_dict order).");
             _w.Line("private readonly float[] _parameterData = new float[Shapes.ParameterCount];");
             _w.Line("private readonly float[] _parameterGrad = new float[Shapes.ParameterCount];");
             long bufferFloats = AllBuffers.Sum(b => b.Length);

@@ -239,14 +239,17 @@ namespace CnnGen.Data
                 string fileName = name.Substring(name.LastIndexOf('/') + 1);
                 if (Array.IndexOf(IdxFileNames, fileName) < 0 || !name.Contains("/data/", StringComparison.Ordinal)) return;
                 string dest = Path.Combine(target, fileName);
+                IdxData? idx = null;
                 AtomicFile.Write(dest, tmp =>
                 {
-                    using var output = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write);
-                    data.CopyTo(output);
+                    using (var output = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+                        data.CopyTo(output);
+                    // Validate before the file takes its real name: a broken package fails here, now, and leaves
+                    // nothing that a later run would mistake for good data.
+                    using var check = File.OpenRead(tmp);
+                    idx = IdxReader.Read(check, dest, fileName.Contains("images", StringComparison.Ordinal) ? 3 : 1);
                 });
-                // Validate the copy at once: a broken package should fail here, not in the middle of training.
-                var idx = IdxReader.Read(dest, fileName.Contains("images", StringComparison.Ordinal) ? 3 : 1);
-                log($"  {fileName}: [{string.Join(", ", idx.Dimensions)}]");
+                log($"  {fileName}: [{string.Join(", ", idx!.Dimensions)}]");
                 found.Add(fileName);
             });
             foreach (string f in IdxFileNames)

@@ -73,7 +73,15 @@ namespace CnnGen.Data
                 // Re-assemble the gzip stream: the two bytes already consumed go in front of the rest.
                 // The caller's stream stays open (leaveOpen); only the decompressor is ours to dispose.
                 using var gzip = new GZipStream(new PrefixedStream(new byte[] { 0x1f, 0x8b }, bufferedStream), CompressionMode.Decompress, leaveOpen: true);
-                return ReadDecoded(gzip, name, expectedRank);
+                try
+                {
+                    return ReadDecoded(gzip, name, expectedRank);
+                }
+                catch (InvalidDataException e) when (!e.Message.StartsWith(name, StringComparison.Ordinal))
+                {
+                    // The decompressor's own complaint names no file; ours do.
+                    throw new InvalidDataException($"{name}: not a valid gzip stream ({e.Message})", e);
+                }
             }
             return ReadDecoded(new PrefixedStream(magic.Slice(0, got).ToArray(), bufferedStream), name, expectedRank);
         }

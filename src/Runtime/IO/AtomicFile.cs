@@ -67,7 +67,8 @@ namespace CnnGen.IO
             Write(path, tmp => File.WriteAllBytes(tmp, copy));
         }
 
-        internal static void TryDelete(string path)
+        /// <summary>Deletes a leftover temporary file, ignoring failure.</summary>
+        public static void TryDelete(string path)
         {
             try { if (File.Exists(path)) File.Delete(path); }
             catch (IOException) { }

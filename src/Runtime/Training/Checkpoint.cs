@@ -52,8 +52,8 @@ namespace CnnGen.Training
     /// Saves and restores training checkpoints: a folder with the model's weights (<c>model.safetensors</c>,
     /// via <see cref="INetwork.Save"/>), the optimizer's state (<c>optimizer.safetensors</c>, via
     /// <see cref="Optimizer.SaveState"/>) and <c>checkpoint.json</c> with the epoch, progress and history.
-    /// Each file is written to a temporary name and renamed into place; checkpoint.json goes last, so it never
-    /// describes weights that are not there yet.
+    /// All three are written in full under temporary names before any is renamed into place, so a failed save
+    /// leaves the previous checkpoint whole; loading checks that the optimizer's step matches checkpoint.json.
     /// </summary>
     public static class Checkpoint
     {
@@ -99,9 +99,31 @@ namespace CnnGen.Training
                 LearningRate = optimizer.LearningRate,
                 SavedAt = DateTimeOffset.UtcNow,
             };
-            AtomicFile.Write(Path.Combine(directory, ModelFileName), model.Save);
-            AtomicFile.Write(Path.Combine(directory, OptimizerFileName), optimizer.SaveState);
-            AtomicFile.WriteAllBytes(Path.Combine(directory, StateFileName), ToJson(state));
+            // All three files are written in full to temporary names first and only then renamed into place, one
+            // after another: a failure while writing (a full disk, a value JSON cannot hold) leaves the previous
+            // checkpoint whole, and the window in which the three could disagree is three renames long.
+            byte[] json = ToJson(state);
+            var staged = new List<(string Temp, string Final)>();
+            try
+            {
+                foreach (var (name, write) in new (string, Action<string>)[]
+                {
+                    (ModelFileName, model.Save),
+                    (OptimizerFileName, optimizer.SaveState),
+                    (StateFileName, path => File.WriteAllBytes(path, json)),
+                })
+                {
+                    string final = Path.GetFullPath(Path.Combine(directory, name));
+                    string temp = AtomicFile.TempPathFor(final);
+                    staged.Add((temp, final));
+                    write(temp);
+                }
+                foreach (var (temp, final) in staged) File.Move(temp, final, overwrite: true);
+            }
+            finally
+            {
+                foreach (var (temp, _) in staged) AtomicFile.TryDelete(temp);
+            }
         }
 
         /// <summary>Reads checkpoint.json only (no weights); null if there is no checkpoint in <paramref name="directory"/>.</summary>
@@ -138,6 +160,8 @@ namespace CnnGen.Training
             }
             model.Load(Path.Combine(directory, ModelFileName));
             optimizer.LoadState(Path.Combine(directory, OptimizerFileName));
+            if (optimizer.StepCount != state.Step)
+                throw new InvalidDataException($"The checkpoint in {Path.GetFullPath(directory)} is inconsistent: {StateFileName} records step {state.Step}, {OptimizerFileName} step {optimizer.StepCount}. Delete the folder to start again.");
             return state;
         }
 

@@ -47,9 +47,9 @@ namespace CnnGen.Training
         {
             w.WriteStartObject();
             w.WriteNumber("epoch", Epoch);
-            w.WriteNumber("loss", TrainLoss);
+            JsonNumbers.WriteFinite(w, "loss", TrainLoss);
             w.WriteNumber("accuracy", TrainAccuracy);
-            if (TestLoss is double tl) w.WriteNumber("test_loss", tl); else w.WriteNull("test_loss");
+            if (TestLoss is double tl && double.IsFinite(tl)) w.WriteNumber("test_loss", tl); else w.WriteNull("test_loss");
             if (TestAccuracy is double ta) w.WriteNumber("test_accuracy", ta); else w.WriteNull("test_accuracy");
             w.WriteNumber("epoch_duration", EpochDuration.TotalSeconds);
             w.WriteNumber("run_duration", RunDuration.TotalSeconds);
@@ -86,5 +86,15 @@ namespace CnnGen.Training
     {
         /// <summary>The last finished epoch, or null if none finished.</summary>
         public EpochResult? Last => Epochs.Count == 0 ? null : Epochs[Epochs.Count - 1];
+    }
+
+    /// <summary>JSON has no NaN or ∞: a diverged value is written as null rather than failing the whole file.</summary>
+    internal static class JsonNumbers
+    {
+        public static void WriteFinite(Utf8JsonWriter w, string name, double value)
+        {
+            if (double.IsFinite(value)) w.WriteNumber(name, value);
+            else w.WriteNull(name);
+        }
     }
 }

@@ -83,9 +83,9 @@ namespace CnnGen.Training
                     w.WriteStartObject();
                     w.WriteNumber("run", entry.Run.Index);
                     w.WriteNumber("epoch", e.Epoch);
-                    w.WriteNumber("loss", e.TrainLoss);
+                    JsonNumbers.WriteFinite(w, "loss", e.TrainLoss);
                     w.WriteNumber("accuracy", e.TrainAccuracy);
-                    if (e.TestLoss is double tl) w.WriteNumber("test_loss", tl); else w.WriteNull("test_loss");
+                    if (e.TestLoss is double tl && double.IsFinite(tl)) w.WriteNumber("test_loss", tl); else w.WriteNull("test_loss");
                     if (e.TestAccuracy is double ta) w.WriteNumber("test_accuracy", ta); else w.WriteNull("test_accuracy");
                     w.WriteNumber("epoch_duration", e.EpochDuration.TotalSeconds);
                     w.WriteNumber("run_duration", e.RunDuration.TotalSeconds);

@@ -309,6 +309,9 @@ namespace CnnGen.Training
                         {
                             eval = Evaluation.Evaluate(_model, _test, null, CancellationToken.None);
                         }
+                        // A last step that diverged shows only here: stop before a checkpoint records the broken weights.
+                        if (eval is { } evaluated && !double.IsFinite(evaluated.Loss))
+                            throw new TrainingDivergedException(shown, _train.BatchCount - 1, _train.BatchCount, (float)evaluated.Loss, _opt.LearningRate);
                     }
 
                     var result = new EpochResult(

@@ -54,6 +54,16 @@ namespace CnnGen.Tests.Data
         }
 
         [Fact]
+        public void Corrupt_gzip_names_the_file()
+        {
+            string dir = TestData.TempDir();
+            string path = Path.Combine(dir, "train-labels-idx1-ubyte.gz");
+            File.WriteAllBytes(path, new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0x12, 0x34, 0x56 });
+            var e = Assert.Throws<InvalidDataException>(() => IdxReader.ReadLabels(path));
+            Assert.Contains("train-labels-idx1-ubyte.gz", e.Message);
+        }
+
+        [Fact]
         public void Gzip_written_by_the_framework_reads_too()
         {
             var raw = RawIdx(8, new[] { 2, 2, 2 }, 8);

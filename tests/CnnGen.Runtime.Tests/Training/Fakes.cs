@@ -50,6 +50,9 @@ namespace CnnGen.Tests.Training
         /// <summary>Makes every ForwardBackward from this call on return NaN (to test divergence handling).</summary>
         public int NaNAfterCalls { get; set; } = int.MaxValue;
 
+        /// <summary>Makes Predict return NaN logits (a last step that diverged shows only in the evaluation).</summary>
+        public bool NaNPredictions { get; set; }
+
         private int _calls;
 
         public void Train() => IsTraining = true;
@@ -59,6 +62,11 @@ namespace CnnGen.Tests.Training
         public void Predict(ReadOnlySpan<float> input, int batch, Span<float> logits)
         {
             if (IsTraining) PredictCallsInTrain++; else PredictCallsInEval++;
+            if (NaNPredictions)
+            {
+                logits.Slice(0, batch * _out).Fill(float.NaN);
+                return;
+            }
             Forward(input, batch, logits);
         }
 

@@ -95,6 +95,25 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
+        public void NaN_test_loss_stops_before_the_checkpoint_records_it()
+        {
+            string dir = TestData.TempDir();
+            var model = new FakeLogisticNetwork(1, 2, 2, 3);
+            using var train = new DataLoader(TestData.Separable(60), 10);
+            using var test = new DataLoader(TestData.Separable(30, seed: 9), 10);
+            Trainer.Fit(model, new TestSgd(model.Parameters, 0.3f), train, test, 1, Quiet(checkpoints: dir));
+            byte[] before = File.ReadAllBytes(Path.Combine(dir, Checkpoint.ModelFileName));
+
+            model.NaNPredictions = true;
+            var e = Assert.Throws<TrainingDivergedException>(() =>
+                Trainer.Fit(model, new TestSgd(model.Parameters, 0.3f), train, test, 1, Quiet(checkpoints: dir)));
+            Assert.Contains("NaN", e.Message);
+            Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir, Checkpoint.ModelFileName)));
+            Assert.Equal(1, Checkpoint.TryReadState(dir)!.Epoch);
+            Assert.Equal(new[] { "checkpoint.json", "model.safetensors", "optimizer.safetensors" }, Directory.GetFiles(dir).Select(Path.GetFileName).OrderBy(x => x));
+        }
+
+        [Fact]
         public void Checkpoint_is_written_atomically_and_resume_continues_at_the_next_epoch()
         {
             string dir = TestData.TempDir();

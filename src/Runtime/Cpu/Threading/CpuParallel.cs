@@ -130,8 +130,8 @@ namespace CnnGen.Cpu.Threading
         }
 
         /// <summary>
-        /// The convenient form of the function-pointer <c>For</c> for code off the hot
-        /// path (the delegate is the caller's allocation): runs <paramref name="body"/>(i) for i in [0, count).
+        /// The delegate form of the function-pointer <c>For</c>: runs <paramref name="body"/>(i) for i in [0, count).
+        /// It allocates nothing on the managed heap (a GCHandle per call); callers on the hot path cache the delegate.
         /// </summary>
         public static void For(int count, Action<int> body)
         {
