@@ -94,10 +94,16 @@ namespace CnnGen.Generator.Emit
                 _w.Comment("Dropout masks are a pure function of (seed, step, element): reproducible whatever the thread count.");
                 _w.Line("private readonly ulong _dropoutSeed;");
                 _w.Line("private ulong _dropoutStep;");
+                _w.Line();
+                _w.Line("/// <inheritdoc/>");
+                _w.Line("public ulong DropoutStep { get => _dropoutStep; set => _dropoutStep = value; }");
             }
             else
             {
                 _w.Line("private readonly ulong _dropoutSeed; // no Dropout layer: unused");
+                _w.Line();
+                _w.Line("/// <inheritdoc/>");
+                _w.Line("public ulong DropoutStep { get => 0; set { } }");
             }
             _w.Line();
         }

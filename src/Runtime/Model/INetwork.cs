@@ -50,6 +50,13 @@ namespace CnnGen
         /// <summary>As <see cref="ForwardBackward(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/>, also copying the batch's logits out (for running accuracy).</summary>
         float ForwardBackward(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batch, Span<float> logits);
 
+        /// <summary>
+        /// Training passes that have drawn dropout masks so far (a mask is a pure function of the seed, this count
+        /// and the element). Checkpoints save it so that a resumed run draws the masks an uninterrupted run would.
+        /// Always 0 for a network without Dropout.
+        /// </summary>
+        ulong DropoutStep { get; set; }
+
         /// <summary>Writes parameters and buffers to a safetensors file with PyTorch state_dict names.</summary>
         void Save(string path);
 

@@ -34,6 +34,9 @@ namespace CnnGen.Training
         /// <summary>Optimizer steps taken.</summary>
         public long Step { get; init; }
 
+        /// <summary>The network's <see cref="INetwork.DropoutStep"/>, so a resumed run draws the same dropout masks.</summary>
+        public ulong DropoutStep { get; init; }
+
         public float LearningRate { get; init; }
 
         /// <summary>Wall time of the run so far, across sessions.</summary>
@@ -96,6 +99,7 @@ namespace CnnGen.Training
             {
                 Network = model.Name,
                 Step = optimizer.StepCount,
+                DropoutStep = model.DropoutStep,
                 LearningRate = optimizer.LearningRate,
                 SavedAt = DateTimeOffset.UtcNow,
             };
@@ -162,6 +166,7 @@ namespace CnnGen.Training
             optimizer.LoadState(Path.Combine(directory, OptimizerFileName));
             if (optimizer.StepCount != state.Step)
                 throw new InvalidDataException($"The checkpoint in {Path.GetFullPath(directory)} is inconsistent: {StateFileName} records step {state.Step}, {OptimizerFileName} step {optimizer.StepCount}. Delete the folder to start again.");
+            model.DropoutStep = state.DropoutStep;
             return state;
         }
 
@@ -179,6 +184,7 @@ namespace CnnGen.Training
                 w.WriteNumber("partial_correct", s.PartialCorrect);
                 w.WriteNumber("partial_samples", s.PartialSamples);
                 w.WriteNumber("step", s.Step);
+                w.WriteNumber("dropout_step", s.DropoutStep);
                 w.WriteNumber("learning_rate", s.LearningRate);
                 w.WriteNumber("run_duration", s.RunDuration.TotalSeconds);
                 w.WriteBoolean("interrupted", s.Interrupted);
@@ -208,6 +214,7 @@ namespace CnnGen.Training
                 PartialCorrect = r.GetProperty("partial_correct").GetInt64(),
                 PartialSamples = r.GetProperty("partial_samples").GetInt64(),
                 Step = r.GetProperty("step").GetInt64(),
+                DropoutStep = r.TryGetProperty("dropout_step", out var dropoutStep) ? dropoutStep.GetUInt64() : 0,
                 LearningRate = r.GetProperty("learning_rate").GetSingle(),
                 RunDuration = TimeSpan.FromSeconds(r.GetProperty("run_duration").GetDouble()),
                 Interrupted = r.GetProperty("interrupted").GetBoolean(),

@@ -53,6 +53,8 @@ namespace CnnGen.Tests.Training
         /// <summary>Makes Predict return NaN logits (a last step that diverged shows only in the evaluation).</summary>
         public bool NaNPredictions { get; set; }
 
+        public ulong DropoutStep { get; set; }
+
         private int _calls;
 
         public void Train() => IsTraining = true;
