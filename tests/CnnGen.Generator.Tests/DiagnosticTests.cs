@@ -213,6 +213,11 @@ namespace CnnGen.Generator.Tests
                 $"Dropout [1]: p must be in [0, 1), but is {shown}");
 
         [Fact]
+        public void CNN0003_negative_leaky_slope()
+            => Verify(Net("[Network(1, 28, 28)]\n[Flatten]\n[LeakyReLU({|CNN0003:-0.2|})]\n[Linear(784, 10)]"),
+                "LeakyReLU [1]: negativeSlope must not be negative in CnnGen, but is -0.2");
+
+        [Fact]
         public void CNN0003_dropout_zero_is_allowed()
             => Verify(Net("[Network(1, 28, 28)]\n[Flatten]\n[Dropout(0)]\n[Linear(784, 10)]"));
 

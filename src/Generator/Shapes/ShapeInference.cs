@@ -128,6 +128,13 @@ namespace CnnGen.Generator.Shapes
                                 $"LeakyReLU [{layer.Index}]: negativeSlope must be a finite number, but is {Num(slope)}");
                             return null;
                         }
+                        if (slope < 0)
+                        {
+                            // The backward reads the sign of the output, which only matches the input's for slope ≥ 0.
+                            Report(Descriptors.ArgumentOutOfRange, layer.LocationOf("negativeSlope"),
+                                $"LeakyReLU [{layer.Index}]: negativeSlope must not be negative in CnnGen, but is {Num(slope)}");
+                            return null;
+                        }
                         return new LayerPlan(layer, shape, shape, "slope " + Num(slope)) { Flops = shape.Size };
                     }
                     case LayerKind.ReLU:
