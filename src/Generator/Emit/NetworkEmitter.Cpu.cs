@@ -299,12 +299,8 @@ namespace CnnGen.Generator.Emit
                     {
                         long c = l.Input.Channels, spatial = l.Input.IsSpatial ? l.Input.Height * l.Input.Width : 1;
                         string eps = F(l.Spec.Double("eps")), momentum = F(l.Spec.Double("momentum"));
+                        // A batch of 1 over one value per channel is refused by ForwardBackward before any pass runs.
                         _w.Open("if (training)");
-                        if (spatial == 1)
-                        {
-                            _w.Line("if (n < 2)");
-                            _w.Line($"    throw new global::System.ArgumentException(\"{l.Spec.AttributeName} [{i}] needs more than one value per channel in training mode, but the batch has 1 sample: use a batch of 2 or more, or call Eval() first.\", \"batch\");");
-                        }
                         _w.Line($"BatchNormKernel.ForwardTraining({x}, {Field("weight", i)}, {Field("bias", i)}, {y}, {Field("running_mean", i)}, {Field("running_var", i)}, _saveMean{i}, _saveInvStd{i}, n, channels: {N(c)}, spatial: {N(spatial)}, eps: {eps}, momentum: {momentum});");
                         _w.Line($"{Field("num_batches_tracked", i)}.Span[0] += 1;");
                         _w.Close();

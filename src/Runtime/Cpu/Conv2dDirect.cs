@@ -24,6 +24,7 @@ namespace CnnGen.Cpu
         private const int Lanes = 16; // floats in a Vector512
         private const int Block = 32; // output positions per register tile (two vectors)
 
+        // This path's own per-thread scratch, grown and aligned by the shared DenseScratch.Get.
         [ThreadStatic] private static float[]? _input, _outGrad, _tmp, _inGrad, _lanes, _weights;
 
         /// <summary>Whether the direct path handles this shape (and pays: few channels, small taps).</summary>
@@ -66,7 +67,7 @@ namespace CnnGen.Cpu
         {
             var g = new Geometry(in s);
             // wt[t, co] = W[co, t], the output channels padded with zero weights to a multiple of 3.
-            float* wt = Get(ref _weights, (long)g.Kg * g.CoutP);
+            float* wt = Gemm.DenseScratch.Get(ref _weights, (long)g.Kg * g.CoutP);
             new Span<float>(wt, g.Kg * g.CoutP).Clear();
             for (int co = 0; co < s.OutChannels; co++)
                 for (int t = 0; t < g.Kg; t++)
@@ -85,7 +86,7 @@ namespace CnnGen.Cpu
             float* wt = null;
             if (dx != null)
             {
-                wt = Get(ref _weights, (long)s.OutChannels * g.KgP);
+                wt = Gemm.DenseScratch.Get(ref _weights, (long)s.OutChannels * g.KgP);
                 new Span<float>(wt, s.OutChannels * g.KgP).Clear();
                 for (int co = 0; co < s.OutChannels; co++)
                     new ReadOnlySpan<float>(w + co * g.Kg, g.Kg).CopyTo(new Span<float>(wt + co * g.KgP, g.Kg));
@@ -153,9 +154,9 @@ namespace CnnGen.Cpu
             SampleRange(in job, chunk, out int first, out int end);
 
             long inputFloats = g.InputFloats(in s);
-            float* xp = Get(ref _input, inputFloats);
+            float* xp = Gemm.DenseScratch.Get(ref _input, inputFloats);
             new Span<float>(xp, (int)inputFloats).Clear();
-            float* tmp = Get(ref _tmp, (long)g.CoutP * g.QR);
+            float* tmp = Gemm.DenseScratch.Get(ref _tmp, (long)g.CoutP * g.QR);
             int k = s.Kernel;
             int* off = stackalloc int[g.Kg];
             for (int ci = 0, t = 0; ci < s.InChannels; ci++)
@@ -253,19 +254,19 @@ namespace CnnGen.Cpu
             int k = s.Kernel, positions = s.OutHeight * s.OutWidth;
 
             long inputFloats = g.InputFloats(in s);
-            float* xp = Get(ref _input, inputFloats);
+            float* xp = Gemm.DenseScratch.Get(ref _input, inputFloats);
             new Span<float>(xp, (int)inputFloats).Clear();
             long outGradFloats = (long)g.CoutP * g.OutGradStride;
-            float* dyp = Get(ref _outGrad, outGradFloats);
+            float* dyp = Gemm.DenseScratch.Get(ref _outGrad, outGradFloats);
             new Span<float>(dyp, (int)outGradFloats).Clear();
             long laneFloats = (long)g.CoutP * g.TapsP * Lanes;
-            float* lanes = Get(ref _lanes, laneFloats);
+            float* lanes = Gemm.DenseScratch.Get(ref _lanes, laneFloats);
             new Span<float>(lanes, (int)laneFloats).Clear();
             float* dcol = null, dxp = null;
             if (job.Dx != null)
             {
-                dcol = Get(ref _tmp, (long)g.KgP * g.QR);
-                dxp = Get(ref _inGrad, inputFloats);
+                dcol = Gemm.DenseScratch.Get(ref _tmp, (long)g.KgP * g.QR);
+                dxp = Gemm.DenseScratch.Get(ref _inGrad, inputFloats);
             }
 
             // Input offsets per tap; the padding taps (t ≥ Kg) read any valid place and land in discarded lanes.
@@ -384,15 +385,5 @@ namespace CnnGen.Cpu
         private static void Add(float* p, Vector512<float> v) => Vector512.Store(Vector512.Load(p) + v, p);
 
         private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
-
-        private static float* Get(ref float[]? cache, long floats)
-        {
-            if (floats > Array.MaxLength - 16)
-                throw new InvalidOperationException($"Conv2d needs {floats} floats of scratch, more than one array can hold.");
-            if (cache is null || cache.Length < floats + 16)
-                cache = GC.AllocateUninitializedArray<float>((int)floats + 16, pinned: true);
-            float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(cache));
-            return (float*)(((nuint)p + 63) & ~(nuint)63);
-        }
     }
 }

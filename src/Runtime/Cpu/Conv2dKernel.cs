@@ -70,9 +70,15 @@ namespace CnnGen.Cpu
                 return;
             }
 
-            fixed (float* px = x.Span, pw = weight.Span, py = y.Span, pdy = dy.Span, pdx = dx.Span, pdw = dWeight.Span, pdb = dBias.Span)
+            // The fused ReLU's backward: the same rule as a standalone ReLU layer's, applied to dy in place.
+            if (epilogue == Epilogue.ReLU)
             {
-                if (epilogue == Epilogue.ReLU) DenseScratch.ReluMask(py, pdy, (long)n * s.OutputSize);
+                int length = n * s.OutputSize;
+                ActivationKernel.Backward(ActivationKind.ReLU, y.Slice(0, length), dy.Slice(0, length), dy.Slice(0, length), length);
+            }
+
+            fixed (float* px = x.Span, pw = weight.Span, pdy = dy.Span, pdx = dx.Span, pdw = dWeight.Span, pdb = dBias.Span)
+            {
                 if (Conv2dDirect.Applies(in s))
                 {
                     Conv2dDirect.Backward(px, pw, pdy, pdx, pdw, pdb, n, in s);

@@ -49,9 +49,15 @@ namespace CnnGen.Cpu
             Require(dWeight, (long)outFeatures * inFeatures, nameof(dWeight), nameof(Backward));
             if (!dBias.IsEmpty) Require(dBias, outFeatures, nameof(dBias), nameof(Backward));
 
-            fixed (float* px = x.Span, pw = weight.Span, py = y.Span, pdy = dy.Span, pdx = dx.Span, pdw = dWeight.Span, pdb = dBias.Span)
+            // The fused ReLU's backward: the same rule as a standalone ReLU layer's, applied to dy in place.
+            if (epilogue == Epilogue.ReLU && n > 0)
             {
-                if (epilogue == Epilogue.ReLU) DenseScratch.ReluMask(py, pdy, (long)n * outFeatures);
+                int length = n * outFeatures;
+                ActivationKernel.Backward(ActivationKind.ReLU, y.Slice(0, length), dy.Slice(0, length), dy.Slice(0, length), length);
+            }
+
+            fixed (float* px = x.Span, pw = weight.Span, pdy = dy.Span, pdx = dx.Span, pdw = dWeight.Span, pdb = dBias.Span)
+            {
 
                 // dx[n, in] = dy[n, out] · W[out, in]
                 if (pdx != null)

@@ -35,8 +35,6 @@ namespace CnnGen.Optim
             if (!(eps >= 0) || float.IsInfinity(eps)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be a finite number ≥ 0.");
             if (!(weightDecay >= 0) || float.IsInfinity(weightDecay))
                 throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be a finite number ≥ 0.");
-            foreach (var p in Parameters)
-                if (p is null) throw new ArgumentException("A parameter in the list is null.", nameof(parameters));
             Beta1 = beta1;
             Beta2 = beta2;
             Eps = eps;

@@ -14,6 +14,8 @@ namespace CnnGen.Optim
             if (parameters is null) throw new ArgumentNullException(nameof(parameters));
             if (!(learningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be ≥ 0.");
             Parameters = new List<Parameter>(parameters);
+            foreach (var p in Parameters)
+                if (p is null) throw new ArgumentException("A parameter in the list is null.", nameof(parameters));
             LearningRate = learningRate;
         }
 

@@ -35,8 +35,6 @@ namespace CnnGen.Optim
                 throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Nesterov momentum needs a momentum > 0.");
             if (nesterov && dampening != 0)
                 throw new ArgumentOutOfRangeException(nameof(dampening), dampening, "Nesterov momentum needs zero dampening.");
-            foreach (var p in Parameters)
-                if (p is null) throw new ArgumentException("A parameter in the list is null.", nameof(parameters));
             Momentum = momentum;
             WeightDecay = weightDecay;
             Nesterov = nesterov;

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text.Json;
-using CnnGen.Data;
 using CnnGen.Optim;
 using CnnGen.IO;
 

@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
-using CnnGen.Data;
 using Spectre.Console;
 using CnnGen.IO;
 
@@ -66,7 +65,7 @@ namespace CnnGen.Training
         {
             var sb = new StringBuilder();
             sb.Append(string.Join(",", Columns.Select(Escape))).Append('\n');
-            foreach (var row in Rows()) sb.Append(string.Join(",", row.Select(Escape))).Append('\n');
+            foreach (var row in _entries.Select(e => Cells(e, "R", "R"))) sb.Append(string.Join(",", row.Select(Escape))).Append('\n');
             return sb.ToString();
         }
 
@@ -193,7 +192,7 @@ namespace CnnGen.Training
         {
             var rows = Sorted(sortBy).Take(top ?? int.MaxValue).ToArray();
             string[] cols = Columns.ToArray();
-            var cells = rows.Select(r => Cells(r)).ToArray();
+            var cells = rows.Select(r => Cells(r, "0.0000", "0.00")).ToArray();
             if (output is not null || Console.IsOutputRedirected)
             {
                 (output ?? Console.Out).Write(ToText(cols, cells));
@@ -208,7 +207,7 @@ namespace CnnGen.Training
 
         /// <summary>The sorted table as aligned plain text.</summary>
         public string ToText(string sortBy = "accuracy")
-            => ToText(Columns.ToArray(), Sorted(sortBy).Select(Cells).ToArray());
+            => ToText(Columns.ToArray(), Sorted(sortBy).Select(e => Cells(e, "0.0000", "0.00")).ToArray());
 
         private static string ToText(string[] cols, string[][] cells)
         {
@@ -223,8 +222,11 @@ namespace CnnGen.Training
             return sb.ToString();
         }
 
-        /// <summary>Display cells: rounded for reading (the CSV keeps full precision).</summary>
-        private string[] Cells(RunLogEntry entry)
+        /// <summary>
+        /// One row of cells: metrics in <paramref name="metric"/> format, durations in <paramref name="seconds"/>
+        /// ("R" for the CSV, which keeps full precision; rounded for the printed table), then each hyperparameter.
+        /// </summary>
+        private string[] Cells(RunLogEntry entry, string metric, string seconds)
         {
             var inv = CultureInfo.InvariantCulture;
             var e = entry.Epoch;
@@ -232,39 +234,16 @@ namespace CnnGen.Training
             {
                 entry.Run.Index.ToString(inv),
                 e.Epoch.ToString(inv),
-                e.TrainLoss.ToString("0.0000", inv),
-                e.TrainAccuracy.ToString("0.0000", inv),
-                e.TestLoss?.ToString("0.0000", inv) ?? "",
-                e.TestAccuracy?.ToString("0.0000", inv) ?? "",
-                e.EpochDuration.TotalSeconds.ToString("0.00", inv),
-                e.RunDuration.TotalSeconds.ToString("0.00", inv),
+                e.TrainLoss.ToString(metric, inv),
+                e.TrainAccuracy.ToString(metric, inv),
+                e.TestLoss?.ToString(metric, inv) ?? "",
+                e.TestAccuracy?.ToString(metric, inv) ?? "",
+                e.EpochDuration.TotalSeconds.ToString(seconds, inv),
+                e.RunDuration.TotalSeconds.ToString(seconds, inv),
             };
             foreach (string name in _parameterNames)
                 list.Add(entry.Run.TryGetValue(name, out object v) ? RunParameters.FormatValue(v) : "");
             return list.ToArray();
-        }
-
-        private IEnumerable<string[]> Rows()
-        {
-            var inv = CultureInfo.InvariantCulture;
-            foreach (var entry in _entries)
-            {
-                var e = entry.Epoch;
-                var list = new List<string>
-                {
-                    entry.Run.Index.ToString(inv),
-                    e.Epoch.ToString(inv),
-                    e.TrainLoss.ToString("R", inv),
-                    e.TrainAccuracy.ToString("R", inv),
-                    e.TestLoss?.ToString("R", inv) ?? "",
-                    e.TestAccuracy?.ToString("R", inv) ?? "",
-                    e.EpochDuration.TotalSeconds.ToString("R", inv),
-                    e.RunDuration.TotalSeconds.ToString("R", inv),
-                };
-                foreach (string name in _parameterNames)
-                    list.Add(entry.Run.TryGetValue(name, out object v) ? RunParameters.FormatValue(v) : "");
-                yield return list.ToArray();
-            }
         }
 
         private static string Escape(string s)

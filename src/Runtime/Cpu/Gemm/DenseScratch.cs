@@ -28,39 +28,18 @@ namespace CnnGen.Cpu.Gemm
         /// <summary>A weight-gradient-sized matrix of this thread, for gradients computed transposed.</summary>
         public static float* WeightTranspose(long floats) => Get(ref _weightTranspose, floats);
 
-        private static float* Get(ref float[]? cache, long floats)
+        /// <summary>
+        /// A 64-byte-aligned pointer to at least <paramref name="floats"/> floats of the pinned array in
+        /// <paramref name="cache"/> (a [ThreadStatic] field of the caller), grown when too small, never shrunk.
+        /// </summary>
+        internal static float* Get(ref float[]? cache, long floats)
         {
             if (floats > Array.MaxLength - 16)
-                throw new InvalidOperationException($"A dense kernel needs {floats} floats of scratch, more than one array can hold.");
+                throw new InvalidOperationException($"A CPU kernel needs {floats} floats of scratch, more than one array can hold.");
             if (cache is null || cache.Length < floats + 16)
                 cache = GC.AllocateUninitializedArray<float>((int)floats + 16, pinned: true);
             float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(cache));
             return (float*)(((nuint)p + 63) & ~(nuint)63); // 64-byte aligned: one cache line
-        }
-
-        /// <summary>dy[i] = y[i] &gt; 0 ? dy[i] : 0, the ReLU backward folded into the producer's backward.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void ReluMask(float* y, float* dy, long length)
-        {
-            long i = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; i + 16 <= length; i += 16)
-                {
-                    var keep = Vector512.GreaterThan(Vector512.Load(y + i), Vector512<float>.Zero);
-                    Vector512.Store(Vector512.BitwiseAnd(Vector512.Load(dy + i), keep), dy + i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; i + 8 <= length; i += 8)
-                {
-                    var keep = Vector256.GreaterThan(Vector256.Load(y + i), Vector256<float>.Zero);
-                    Vector256.Store(Vector256.BitwiseAnd(Vector256.Load(dy + i), keep), dy + i);
-                }
-            }
-            for (; i < length; i++)
-                if (!(y[i] > 0f)) dy[i] = 0f;
         }
     }
 }
