@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 
 namespace CnnGen.IO
@@ -38,6 +39,34 @@ namespace CnnGen.IO
             {
                 TryDelete(tmp);
                 throw;
+            }
+        }
+
+        /// <summary>
+        /// Writes several files that belong together (a checkpoint's weights, optimizer state and description):
+        /// every one is written in full under a temporary name before any is renamed into place, so a failure
+        /// while writing leaves all the old files as they were, and the window in which they could disagree is
+        /// a few renames long.
+        /// </summary>
+        public static void WriteTogether(params (string Path, Action<string> Write)[] files)
+        {
+            var staged = new List<(string Temp, string Final)>();
+            try
+            {
+                foreach (var (path, write) in files)
+                {
+                    string final = Path.GetFullPath(path);
+                    string? dir = Path.GetDirectoryName(final);
+                    if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+                    string temp = TempPathFor(final);
+                    staged.Add((temp, final));
+                    write(temp);
+                }
+                foreach (var (temp, final) in staged) File.Move(temp, final, overwrite: true);
+            }
+            finally
+            {
+                foreach (var (temp, _) in staged) TryDelete(temp);
             }
         }
 

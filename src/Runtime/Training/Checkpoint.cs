@@ -102,31 +102,11 @@ namespace CnnGen.Training
                 LearningRate = optimizer.LearningRate,
                 SavedAt = DateTimeOffset.UtcNow,
             };
-            // All three files are written in full to temporary names first and only then renamed into place, one
-            // after another: a failure while writing (a full disk, a value JSON cannot hold) leaves the previous
-            // checkpoint whole, and the window in which the three could disagree is three renames long.
             byte[] json = ToJson(state);
-            var staged = new List<(string Temp, string Final)>();
-            try
-            {
-                foreach (var (name, write) in new (string, Action<string>)[]
-                {
-                    (ModelFileName, model.Save),
-                    (OptimizerFileName, optimizer.SaveState),
-                    (StateFileName, path => File.WriteAllBytes(path, json)),
-                })
-                {
-                    string final = Path.GetFullPath(Path.Combine(directory, name));
-                    string temp = AtomicFile.TempPathFor(final);
-                    staged.Add((temp, final));
-                    write(temp);
-                }
-                foreach (var (temp, final) in staged) File.Move(temp, final, overwrite: true);
-            }
-            finally
-            {
-                foreach (var (temp, _) in staged) AtomicFile.TryDelete(temp);
-            }
+            AtomicFile.WriteTogether(
+                (Path.Combine(directory, ModelFileName), model.Save),
+                (Path.Combine(directory, OptimizerFileName), optimizer.SaveState),
+                (Path.Combine(directory, StateFileName), path => File.WriteAllBytes(path, json)));
         }
 
         /// <summary>Reads checkpoint.json only (no weights); null if there is no checkpoint in <paramref name="directory"/>.</summary>
