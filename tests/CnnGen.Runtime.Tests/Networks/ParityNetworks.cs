@@ -17,39 +17,8 @@ namespace CnnGen.Tests.Networks
     [Linear(128, 10)]
     public partial class ParitySimpleCnn;
 
-    /// <summary>make_fixtures.py max_pool (and bn_eval, the same network in eval mode).</summary>
-    [Network(1, 28, 28)]
-    [Conv2d(1, 6, 5)]
-    [ReLU]
-    [MaxPool2d(2, 2)]
-    [BatchNorm2d(6)]
-    [Conv2d(6, 12, 5)]
-    [ReLU]
-    [MaxPool2d(2, 2)]
-    [Flatten]
-    [Linear(192, 120)]
-    [ReLU]
-    [BatchNorm1d(120)]
-    [Linear(120, 60)]
-    [ReLU]
-    [Linear(60, 10)]
-    public partial class ParityMaxPool;
-
-    /// <summary>make_fixtures.py no_max_pool.</summary>
-    [Network(1, 28, 28)]
-    [Conv2d(1, 6, 5)]
-    [ReLU]
-    [BatchNorm2d(6)]
-    [Conv2d(6, 12, 5)]
-    [ReLU]
-    [Flatten]
-    [Linear(4800, 120)]
-    [ReLU]
-    [BatchNorm1d(120)]
-    [Linear(120, 60)]
-    [ReLU]
-    [Linear(60, 10)]
-    public partial class ParityNoMaxPool;
+    // make_fixtures.py max_pool (and bn_eval) and no_max_pool are the shipped seed networks themselves,
+    // CnnGen.Samples.MaxPoolNet and NoMaxPoolNet (samples/Common/SeedNetworks.cs): parity is checked on what users run.
 
     /// <summary>make_fixtures.py strided: stride, padding, dilation, groups, Tanh and a ceil-mode AvgPool2d.</summary>
     [Network(3, 17, 15)]

@@ -5,6 +5,7 @@ using System.Linq;
 using CnnGen.Optim;
 using CnnGen.Serialization;
 using Xunit;
+using CnnGen.Samples;
 
 namespace CnnGen.Tests.Networks
 {
@@ -50,8 +51,8 @@ namespace CnnGen.Tests.Networks
             INetwork model = fixture switch
             {
                 "simple_cnn" => new ParitySimpleCnn(1, maxBatch),
-                "max_pool" or "bn_eval" => new ParityMaxPool(1, maxBatch),
-                "no_max_pool" => new ParityNoMaxPool(1, maxBatch),
+                "max_pool" or "bn_eval" => new MaxPoolNet(1, maxBatch),
+                "no_max_pool" => new NoMaxPoolNet(1, maxBatch),
                 "strided" => new ParityStrided(1, maxBatch),
                 "pools" => new ParityPools(1, maxBatch),
                 _ => throw new ArgumentException($"No network for fixture '{fixture}'.", nameof(fixture)),
@@ -267,7 +268,7 @@ namespace CnnGen.Tests.Networks
         [Fact]
         public void A_real_PyTorch_state_dict_loads_and_predicts_what_PyTorch_predicted()
         {
-            var model = new ParityMaxPool(5, maxBatch: 4);
+            var model = new MaxPoolNet(5, maxBatch: 4);
             model.Load(FixtureFile.PathOf("max_pool_state_dict"));
 
             var stateDict = SafetensorsFile.Read(FixtureFile.PathOf("max_pool_state_dict"));
@@ -315,7 +316,7 @@ namespace CnnGen.Tests.Networks
             string path = Path.Combine(dir.Path, "bad.safetensors");
             SafetensorsFile.Write(path, tensors);
 
-            var model = new ParityMaxPool(3, maxBatch: 2);
+            var model = new MaxPoolNet(3, maxBatch: 2);
             var before = Snapshot(model);
             var error = Assert.Throws<SafetensorsFormatException>(() => model.Load(path));
             Assert.Contains(expectedText, error.Message);

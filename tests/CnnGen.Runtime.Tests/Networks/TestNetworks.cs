@@ -60,21 +60,6 @@ namespace CnnGen.Tests.Networks
     [Linear(20, 3)]
     public partial class DropoutFreeNet;
 
-    /// <summary>Seed 003's SimpleCnn, Dropout(0.5) included: the allocation-free training step.</summary>
-    [Network(1, 28, 28)]
-    [Conv2d(1, 32, 3, padding: 1)]
-    [ReLU]
-    [MaxPool2d(2, 2)]
-    [Conv2d(32, 64, 3, padding: 1)]
-    [ReLU]
-    [MaxPool2d(2, 2)]
-    [Flatten]
-    [Linear(7 * 7 * 64, 128)]
-    [ReLU]
-    [Dropout(0.5)]
-    [Linear(128, 10)]
-    public partial class StepSimpleCnn;
-
     /// <summary>A tiny convolutional classifier for the learning test.</summary>
     [Network(1, 6, 6)]
     [Conv2d(1, 4, 3)]

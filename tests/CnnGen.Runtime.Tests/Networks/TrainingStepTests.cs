@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using CnnGen.Optim;
 using Xunit;
+using CnnGen.Samples;
 
 namespace CnnGen.Tests.Networks
 {
@@ -12,7 +13,7 @@ namespace CnnGen.Tests.Networks
         [Fact]
         public void A_warm_training_step_with_Adam_allocates_nothing()
         {
-            var model = new StepSimpleCnn(21, maxBatch: 16);
+            var model = new SimpleCnn(21, maxBatch: 16);
             var adam = new Adam(model.Parameters, lr: 1e-3f);
             var (input, labels) = GradientCheckTests.RandomBatch(model, 16, 700);
             var logits = new float[16 * 10];
@@ -68,28 +69,28 @@ namespace CnnGen.Tests.Networks
         [Fact]
         public void Bad_arguments_are_refused_naming_the_network_and_the_numbers_and_change_nothing()
         {
-            var model = new ParityMaxPool(24, maxBatch: 4);
+            var model = new MaxPoolNet(24, maxBatch: 4);
             var (input, labels) = GradientCheckTests.RandomBatch(model, 4, 703);
             var buffers = model.Buffers.Select(b => b.Data.ToArray()).ToList();
 
             var e = Assert.ThrowsAny<ArgumentException>(() => model.ForwardBackward(input.AsSpan(0, 3000), labels, 4));
-            Assert.Contains("ParityMaxPool", e.Message);
+            Assert.Contains("MaxPoolNet", e.Message);
             Assert.Contains("3000", e.Message);
             Assert.Contains("3136", e.Message); // 4 × 1×28×28
 
             e = Assert.ThrowsAny<ArgumentException>(() => model.Predict(input, 4, new float[39]));
-            Assert.Contains("ParityMaxPool", e.Message);
+            Assert.Contains("MaxPoolNet", e.Message);
             Assert.Contains("39", e.Message);
 
             e = Assert.ThrowsAny<ArgumentException>(() => model.ForwardBackward(input, labels.AsSpan(0, 3), 4));
-            Assert.Contains("ParityMaxPool", e.Message);
+            Assert.Contains("MaxPoolNet", e.Message);
             Assert.Contains("3 labels", e.Message);
             Assert.Contains("batch of 4", e.Message);
 
             var badLabels = (int[])labels.Clone();
             badLabels[2] = 10;
             e = Assert.ThrowsAny<ArgumentException>(() => model.ForwardBackward(input, badLabels, 4));
-            Assert.Contains("ParityMaxPool", e.Message);
+            Assert.Contains("MaxPoolNet", e.Message);
             Assert.Contains("label 10 of sample 2", e.Message);
             Assert.Contains("[0, 10)", e.Message);
             badLabels[2] = -1;
@@ -102,11 +103,11 @@ namespace CnnGen.Tests.Networks
         [Fact]
         public void BatchNorm1d_in_training_mode_refuses_a_batch_of_one_and_Eval_accepts_it()
         {
-            var model = new ParityMaxPool(25, maxBatch: 4);
+            var model = new MaxPoolNet(25, maxBatch: 4);
             var (input, labels) = GradientCheckTests.RandomBatch(model, 1, 704);
             var buffers = model.Buffers.Select(b => b.Data.ToArray()).ToList();
             var e = Assert.ThrowsAny<ArgumentException>(() => model.ForwardBackward(input, labels, 1));
-            Assert.Contains("ParityMaxPool", e.Message);
+            Assert.Contains("MaxPoolNet", e.Message);
             Assert.Contains("BatchNorm1d [10]", e.Message);
             Assert.Contains("1 sample", e.Message);
             Assert.Contains("Eval()", e.Message);
