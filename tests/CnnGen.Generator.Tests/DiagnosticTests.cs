@@ -234,7 +234,7 @@ namespace CnnGen.Generator.Tests
         [Fact]
         public void CNN0003_batchnorm_eps_and_momentum()
             => Verify(Net("[Network(1, 28, 28)]\n[BatchNorm2d(1, {|CNN0003:eps: 0|}, {|CNN0003:momentum: 1.5|})]\n[Flatten]\n[Linear(784, 10)]"),
-                "BatchNorm2d [0]: eps must be a positive number, but is 0",
+                "BatchNorm2d [0]: eps must be a positive number that a float can hold (about 1e-45 to 3e38), but is 0",
                 "BatchNorm2d [0]: momentum must be in [0, 1], but is 1.5");
 
         [Fact]
@@ -319,17 +319,17 @@ namespace CnnGen.Generator.Tests
         [Fact]
         public void CNN0006_conv_window_larger_than_input()
             => Verify(Net("[Network(1, 3, 3)]\n[Conv2d(1, 4, {|CNN0006:5|})]\n[Flatten]\n[Linear(4, 10)]"),
-                "Conv2d [0]: its 5×5 window is larger than its padded input 3×3 (the [Network] input produces 1×3×3, padding 0); the output would be -1×-1");
+                "Conv2d [0]: its 5×5 window is larger than its padded input 3×3 (the [Network] input produces 1×3×3, padding 0): use kernelSize ≤ 3 or padding: 1");
 
         [Fact]
         public void CNN0006_pooling_after_the_size_has_shrunk()
             => Verify(Net("[Network(1, 4, 4)]\n[MaxPool2d(2)]\n[MaxPool2d(2)]\n[MaxPool2d({|CNN0006:2|})]\n[Flatten]\n[Linear(1, 10)]"),
-                "MaxPool2d [2]: its 2×2 window is larger than its padded input 1×1 (MaxPool2d [1] produces 1×1×1, padding 0); the output would be 0×0");
+                "MaxPool2d [2]: its 2×2 window is larger than its padded input 1×1 (MaxPool2d [1] produces 1×1×1, padding 0): use kernelSize ≤ 1 or padding: 1");
 
         [Fact]
         public void CNN0006_dilated_conv()
             => Verify(Net("[Network(1, 6, 6)]\n[Conv2d(1, 2, {|CNN0006:kernelSize: 3|}, dilation: 3)]\n[Flatten]\n[Linear(2, 10)]"),
-                "Conv2d [0]: its 7×7 window is larger than its padded input 6×6 (the [Network] input produces 1×6×6, padding 0); the output would be 0×0");
+                "Conv2d [0]: its 7×7 window is larger than its padded input 6×6 (the [Network] input produces 1×6×6, padding 0): use kernelSize ≤ 2 or padding: 1");
 
         // ---- CNN0007: tensor of the wrong rank ----
 
@@ -392,7 +392,7 @@ namespace CnnGen.Generator.Tests
         public void CNN0009_layers_on_a_class_without_network()
         {
             var run = Verify(Net("[{|CNN0009:Conv2d(1, 8, 3)|}]\n[ReLU]\n[Flatten]\n[Linear(5408, 10)]"),
-                "Class 'Net' has layer attributes but no [Network(channels, height, width)], so no network code is generated for it");
+                "Class 'Net' has layer attributes but no [Network(channels, height, width)] or [Block], so no network code is generated for it");
             Assert.Empty(run.Sources);
         }
 

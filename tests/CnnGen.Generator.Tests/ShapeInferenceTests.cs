@@ -169,10 +169,10 @@ namespace CnnGen.Generator.Tests
                     (ch, hh, ww) = (r.OutC, r.OutH, r.OutW);
                 }
                 var plan = ShapeInference.Infer(Specs.Network(c, h, w, specs.ToArray()));
-                Assert.Equal(expected.Count, plan.Layers.Count);
+                Assert.Equal(expected.Count, plan.Nodes.Count);
                 for (int i = 0; i < expected.Count; i++)
                 {
-                    var o = plan.Layers[i].Output;
+                    var o = plan.Nodes[i].Output.Shape;
                     Assert.True(o.IsSpatial);
                     Assert.Equal(expected[i], (o.Channels, o.Height, o.Width));
                 }
@@ -235,8 +235,8 @@ namespace CnnGen.Generator.Tests
         {
             // Conv2d(12, 24, 3, padding 2, dilation 2, groups 3, no bias) on 12×16×16: weight [24, 4, 3, 3].
             var plan = ShapeInference.Infer(Specs.Network(12, 16, 16, Specs.Conv2d(0, 12, 24, 3, 1, 2, 2, 3, bias: false)));
-            var layer = plan.Layers[0];
-            Assert.Equal((24L, 16L, 16L), (layer.Output.Channels, layer.Output.Height, layer.Output.Width));
+            var layer = plan.Nodes[0];
+            Assert.Equal((24L, 16L, 16L), (layer.Output.Shape.Channels, layer.Output.Shape.Height, layer.Output.Shape.Width));
             var weight = Assert.Single(layer.Parameters);
             Assert.Equal(new long[] { 24, 4, 3, 3 }, weight.Shape);
             Assert.Equal(4 * 3 * 3, weight.FanIn);

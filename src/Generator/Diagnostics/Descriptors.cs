@@ -21,6 +21,10 @@ namespace CnnGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor UnreadInput = Make("CNN0008", "Window leaves input rows or columns unread", DiagnosticSeverity.Warning);
         public static readonly DiagnosticDescriptor LayersWithoutNetwork = Make("CNN0009", "Layer attributes on a class without [Network]", DiagnosticSeverity.Warning);
         public static readonly DiagnosticDescriptor CannotPlace = Make("CNN0010", "Network does not end in a vector, or a layer cannot be placed", DiagnosticSeverity.Error);
+        public static readonly DiagnosticDescriptor ResidualMismatch = Make("CNN0011", "Residual body and shortcut produce different shapes", DiagnosticSeverity.Error);
+        public static readonly DiagnosticDescriptor ConcatMismatch = Make("CNN0012", "Concat branches differ in height or width", DiagnosticSeverity.Error);
+        public static readonly DiagnosticDescriptor BlockMisuse = Make("CNN0013", "A block is not a [Block], contains itself, is empty, or a class is both [Network] and [Block]", DiagnosticSeverity.Error);
+        public static readonly DiagnosticDescriptor LossMismatch = Make("CNN0014", "The declared loss does not fit the network's output", DiagnosticSeverity.Error);
 
         /// <summary>A bug in CnnGen itself, reported instead of crashing the compiler.</summary>
         public static readonly DiagnosticDescriptor InternalError = new DiagnosticDescriptor(
@@ -39,6 +43,10 @@ namespace CnnGen.Generator.Diagnostics
             "CNN0008" => UnreadInput,
             "CNN0009" => LayersWithoutNetwork,
             "CNN0010" => CannotPlace,
+            "CNN0011" => ResidualMismatch,
+            "CNN0012" => ConcatMismatch,
+            "CNN0013" => BlockMisuse,
+            "CNN0014" => LossMismatch,
             _ => null,
         };
 

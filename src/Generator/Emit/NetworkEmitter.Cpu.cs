@@ -1,37 +1,47 @@
 using System.Collections.Generic;
 using System.Linq;
+using CnnGen.Generator.Lowering;
 using CnnGen.Generator.Model;
 using CnnGen.Generator.Shapes;
 
 namespace CnnGen.Generator.Emit
 {
     /// <summary>
-    /// The CPU training code: one arena of activations sized for a batch capacity, a Forward and a Backward
-    /// that call the runtime kernels with every shape as a constant, and the public Predict / ForwardBackward.
-    /// Gradient convention: every backward call overwrites its outputs (dX, dW, dB); nothing accumulates.
+    /// The CPU backend: renders the <see cref="ExecutionPlan"/> as calls into the runtime's CPU kernels. One arena of
+    /// activations sized for a batch capacity, shared gradient slots, a Forward and a Backward with every shape as a
+    /// constant, and the public Predict / ForwardBackward. Gradient writes follow the plan: the first writer of a
+    /// value overwrites, later writers add (a kernel that can only overwrite writes into scratch, which is added).
     /// </summary>
     internal sealed partial class NetworkEmitter
     {
-        private IEnumerable<LayerPlan> Layers => _plan.Layers;
+        private const string Cpu = "global::CnnGen.Cpu.";
+        private const string FB = "global::CnnGen.FloatBuffer";
+        private const string IB = "global::CnnGen.IntBuffer";
 
-        private bool NeedsGradient(int i)
-            => _layout.OwnsOutput(i) && (i >= _layout.FirstTrainable || i == LastOwner);
+        private IEnumerable<Node> Nodes => _plan.Nodes;
 
-        /// <summary>The layer that owns the buffer the network's output lives in (−1: the input itself).</summary>
-        private int LastOwner
+        /// <summary>Local view name of a value's activations: "x" (the input) or "a3_body_0".</summary>
+        private string Act(Value v)
         {
-            get
-            {
-                string name = _layout.Output[_plan.Layers.Count - 1];
-                return name == "x" ? -1 : int.Parse(name.Substring(1), System.Globalization.CultureInfo.InvariantCulture);
-            }
+            var s = _exec.StorageOf(v);
+            return s.IsInput ? "x" : "a" + s.Name;
         }
 
-        private static string ActField(string view) => view == "x" ? "_input" : "_act" + view.Substring(1);
+        /// <summary>Local view name of a value's gradient: "g3_body_0".</summary>
+        private string Grad(Value v) => "g" + _exec.StorageOf(v).Name;
 
-        private static string GradField(string view) => "_grad" + view.Substring(1);
+        /// <summary>The per-sample size constant of a value: "Shapes.Layer3_body_0Size", "Shapes.InputSize".</summary>
+        private string Size(Value v)
+        {
+            var s = _exec.StorageOf(v);
+            return s.IsInput ? "Shapes.InputSize" : SizeOf(s.Root.Producer!);
+        }
 
-        private static string Size(int i) => $"Shapes.Layer{i}Size";
+        private static string SizeOf(Node node) => "Shapes.Layer" + node.Path.Replace('.', '_') + "Size";
+
+        private IEnumerable<Node> BatchNorms => Nodes.Where(n => n.Op is BatchNormOp);
+
+        private bool HasDropout => Nodes.Any(n => n.Op is DropoutOp);
 
         private void EmitCpu()
         {
@@ -46,36 +56,36 @@ namespace CnnGen.Generator.Emit
         {
             _w.Comment("---- CPU backend ----");
             _w.Comment("Kernel geometry per layer, fixed at compile time.");
-            foreach (var l in Layers)
+            foreach (var l in Nodes)
             {
-                if (l.Kind == LayerKind.Conv2d)
+                var i = l.Input; var o = l.Output.Shape;
+                if (l.Op is Conv2dOp)
                 {
-                    var i = l.Input; var o = l.Output;
-                    _w.Line($"private static readonly Conv2dShape Conv{l.Index} = new Conv2dShape(inChannels: {N(i.Channels)}, height: {N(i.Height)}, width: {N(i.Width)}, outChannels: {N(o.Channels)}, kernel: {N(l.Kernel)}, stride: {N(l.Stride)}, padding: {N(l.Padding)}, dilation: {N(l.Dilation)}, groups: {N(l.Groups)}, outHeight: {N(o.Height)}, outWidth: {N(o.Width)});");
+                    _w.Line($"private static readonly {Cpu}Conv2dShape Conv{l.Key} = new {Cpu}Conv2dShape(inChannels: {N(i.Channels)}, height: {N(i.Height)}, width: {N(i.Width)}, outChannels: {N(o.Channels)}, kernel: {N(l.Kernel)}, stride: {N(l.Stride)}, padding: {N(l.Padding)}, dilation: {N(l.Dilation)}, groups: {N(l.Groups)}, outHeight: {N(o.Height)}, outWidth: {N(o.Width)});");
                 }
-                else if (l.Kind == LayerKind.MaxPool2d || l.Kind == LayerKind.AvgPool2d)
+                else if (l.Op is Pool2dOp pool)
                 {
-                    var i = l.Input; var o = l.Output;
-                    string include = l.Kind == LayerKind.AvgPool2d ? $", countIncludePad: {(l.Spec.Bool("countIncludePad") ? "true" : "false")}" : "";
-                    _w.Line($"private static readonly Pool2dShape Pool{l.Index} = new Pool2dShape(channels: {N(i.Channels)}, height: {N(i.Height)}, width: {N(i.Width)}, kernel: {N(l.Kernel)}, stride: {N(l.Stride)}, padding: {N(l.Padding)}, dilation: {N(l.Dilation)}, outHeight: {N(o.Height)}, outWidth: {N(o.Width)}{include});");
+                    string include = pool.Max ? "" : $", countIncludePad: {(pool.CountIncludePad ? "true" : "false")}";
+                    _w.Line($"private static readonly {Cpu}Pool2dShape Pool{l.Key} = new {Cpu}Pool2dShape(channels: {N(i.Channels)}, height: {N(i.Height)}, width: {N(i.Width)}, kernel: {N(l.Kernel)}, stride: {N(l.Stride)}, padding: {N(l.Padding)}, dilation: {N(l.Dilation)}, outHeight: {N(o.Height)}, outWidth: {N(o.Width)}{include});");
                 }
             }
             _w.Line();
             _w.Comment("Activations (and dropout masks) of up to _capacity samples live in one pinned array; gradients in another,");
-            _w.Comment("made on the first ForwardBackward so that inference-only use never pays for them.");
+            _w.Comment("made on the first ForwardBackward so that inference-only use never pays for them. Gradients share slots:");
+            _w.Comment("a value's gradient lives from its first writer to its last reader in the backward pass, then the slot is reused.");
             _w.Line("private int _capacity;");
             _w.Line("private float[] _activationData = null!;");
             _w.Line("private float[]? _gradientData;");
-            _w.Line("private FloatBuffer _input;");
-            foreach (var l in Layers)
+            _w.Line($"private {FB} _input;");
+            foreach (var v in _exec.OwnedValues) _w.Line($"private {FB} _act{_exec.StorageOf(v).Name};");
+            for (int s = 0; s < _exec.GradientSlotSizes.Count; s++) _w.Line($"private {FB} _gradSlot{s};");
+            if (_exec.ScratchSize > 0) _w.Line($"private {FB} _gradScratch;");
+            foreach (var l in Nodes)
             {
-                int i = l.Index;
-                if (_layout.OwnsOutput(i)) _w.Line($"private FloatBuffer _act{i};");
-                if (NeedsGradient(i)) _w.Line($"private FloatBuffer _grad{i};");
-                if (l.Kind == LayerKind.Dropout) _w.Line($"private FloatBuffer _mask{i};");
-                if (l.Kind == LayerKind.MaxPool2d) _w.Line($"private IntBuffer _indices{i};");
+                if (l.Op is DropoutOp) _w.Line($"private {FB} _mask{l.Key};");
+                if (l.Op is Pool2dOp { Max: true }) _w.Line($"private {IB} _indices{l.Key};");
             }
-            var batchNorms = Layers.Where(l => l.Kind == LayerKind.BatchNorm1d || l.Kind == LayerKind.BatchNorm2d).ToList();
+            var batchNorms = BatchNorms.ToList();
             if (batchNorms.Count > 0)
             {
                 _w.Comment("BatchNorm batch statistics saved by the training forward for the backward.");
@@ -83,13 +93,13 @@ namespace CnnGen.Generator.Emit
                 long offset = 0;
                 foreach (var l in batchNorms)
                 {
-                    _w.Line($"private FloatBuffer _saveMean{l.Index} => new FloatBuffer(_statData, {N(offset)}, {N(l.Input.Channels)});");
-                    _w.Line($"private FloatBuffer _saveInvStd{l.Index} => new FloatBuffer(_statData, {N(offset + l.Input.Channels)}, {N(l.Input.Channels)});");
+                    _w.Line($"private {FB} _saveMean{l.Key} => new {FB}(_statData, {N(offset)}, {N(l.Input.Channels)});");
+                    _w.Line($"private {FB} _saveInvStd{l.Key} => new {FB}(_statData, {N(offset + l.Input.Channels)}, {N(l.Input.Channels)});");
                     offset += 2 * l.Input.Channels;
                 }
             }
-            if (Layers.Any(l => l.Kind == LayerKind.MaxPool2d)) _w.Line("private int[] _indexData = null!;");
-            if (Layers.Any(l => l.Kind == LayerKind.Dropout))
+            if (Nodes.Any(l => l.Op is Pool2dOp { Max: true })) _w.Line("private int[] _indexData = null!;");
+            if (HasDropout)
             {
                 _w.Comment("Dropout masks are a pure function of (seed, step, element): reproducible whatever the thread count.");
                 _w.Line("private readonly ulong _dropoutSeed;");
@@ -112,15 +122,14 @@ namespace CnnGen.Generator.Emit
         {
             // Floats per sample in the activation arena: the input, every owned output, every dropout mask.
             var actTerms = new List<string> { "Shapes.InputSize" };
-            foreach (var l in Layers)
-            {
-                if (_layout.OwnsOutput(l.Index)) actTerms.Add(Size(l.Index));
-                if (l.Kind == LayerKind.Dropout) actTerms.Add(Size(l.Index));
-            }
-            var gradTerms = Layers.Where(l => NeedsGradient(l.Index)).Select(l => Size(l.Index)).ToList();
-            var indexTerms = Layers.Where(l => l.Kind == LayerKind.MaxPool2d).Select(l => Size(l.Index)).ToList();
+            foreach (var v in _exec.OwnedValues) actTerms.Add(Size(v));
+            foreach (var l in Nodes.Where(l => l.Op is DropoutOp)) actTerms.Add(SizeOf(l));
+            var gradTerms = _exec.GradientSlotSizes.Select(N).ToList();
+            if (_exec.ScratchSize > 0) gradTerms.Add(N(_exec.ScratchSize));
+            var maxPools = Nodes.Where(l => l.Op is Pool2dOp { Max: true }).ToList();
+            var indexTerms = maxPools.Select(SizeOf).ToList();
 
-            _w.Comment($"Floats per sample: activations and masks, gradients{(indexTerms.Count > 0 ? ", and max-pool argmax indices" : "")}.");
+            _w.Comment($"Floats per sample: activations and masks, gradient slots{(_exec.ScratchSize > 0 ? " and scratch" : "")}{(indexTerms.Count > 0 ? ", and max-pool argmax indices" : "")}.");
             _w.Line($"private const long ActivationFloatsPerSample = {string.Join(" + ", actTerms)};");
             _w.Line($"private const long GradientFloatsPerSample = {(gradTerms.Count == 0 ? "0" : string.Join(" + ", gradTerms))};");
             if (indexTerms.Count > 0) _w.Line($"private const long IndicesPerSample = {string.Join(" + ", indexTerms)};");
@@ -130,21 +139,17 @@ namespace CnnGen.Generator.Emit
             _w.Open("private void AllocateActivations(int capacity)");
             _w.Line("_activationData = global::System.GC.AllocateUninitializedArray<float>(ArenaLength(capacity, ActivationFloatsPerSample), pinned: true);");
             _w.Line("int offset = 0;");
-            _w.Line("_input = new FloatBuffer(_activationData, offset, capacity * Shapes.InputSize); offset += capacity * Shapes.InputSize;");
-            foreach (var l in Layers)
-            {
-                int i = l.Index;
-                if (_layout.OwnsOutput(i))
-                    _w.Line($"_act{i} = new FloatBuffer(_activationData, offset, capacity * {Size(i)}); offset += capacity * {Size(i)};");
-                if (l.Kind == LayerKind.Dropout)
-                    _w.Line($"_mask{i} = new FloatBuffer(_activationData, offset, capacity * {Size(i)}); offset += capacity * {Size(i)};");
-            }
+            _w.Line($"_input = new {FB}(_activationData, offset, capacity * Shapes.InputSize); offset += capacity * Shapes.InputSize;");
+            foreach (var v in _exec.OwnedValues)
+                _w.Line($"_act{_exec.StorageOf(v).Name} = new {FB}(_activationData, offset, capacity * {Size(v)}); offset += capacity * {Size(v)};");
+            foreach (var l in Nodes.Where(l => l.Op is DropoutOp))
+                _w.Line($"_mask{l.Key} = new {FB}(_activationData, offset, capacity * {SizeOf(l)}); offset += capacity * {SizeOf(l)};");
             if (indexTerms.Count > 0)
             {
                 _w.Line("_indexData = new int[ArenaLength(capacity, IndicesPerSample)];");
                 _w.Line("offset = 0;");
-                foreach (var l in Layers.Where(l => l.Kind == LayerKind.MaxPool2d))
-                    _w.Line($"_indices{l.Index} = new IntBuffer(_indexData, offset, capacity * {Size(l.Index)}); offset += capacity * {Size(l.Index)};");
+                foreach (var l in maxPools)
+                    _w.Line($"_indices{l.Key} = new {IB}(_indexData, offset, capacity * {SizeOf(l)}); offset += capacity * {SizeOf(l)};");
             }
             _w.Line("_gradientData = null;");
             _w.Line("_capacity = capacity;");
@@ -154,8 +159,10 @@ namespace CnnGen.Generator.Emit
             _w.Open("private void AllocateGradients()");
             _w.Line("_gradientData = global::System.GC.AllocateUninitializedArray<float>(ArenaLength(_capacity, GradientFloatsPerSample), pinned: true);");
             _w.Line("int offset = 0;");
-            foreach (var l in Layers.Where(l => NeedsGradient(l.Index)))
-                _w.Line($"_grad{l.Index} = new FloatBuffer(_gradientData, offset, _capacity * {Size(l.Index)}); offset += _capacity * {Size(l.Index)};");
+            for (int s = 0; s < _exec.GradientSlotSizes.Count; s++)
+                _w.Line($"_gradSlot{s} = new {FB}(_gradientData, offset, _capacity * {N(_exec.GradientSlotSizes[s])}); offset += _capacity * {N(_exec.GradientSlotSizes[s])};");
+            if (_exec.ScratchSize > 0)
+                _w.Line($"_gradScratch = new {FB}(_gradientData, offset, _capacity * {N(_exec.ScratchSize)});");
             _w.Close();
             _w.Line();
 
@@ -170,7 +177,8 @@ namespace CnnGen.Generator.Emit
 
         private void EmitPublicPasses()
         {
-            string outField = ActField(_layout.Output[_plan.Layers.Count - 1]);
+            var output = _plan.OutputValue!;
+            string outField = "_act" + _exec.StorageOf(output).Name;
             string input = _plan.Input.Text;
 
             _w.Open("private void CheckInput(string method, int inputLength, int batch)");
@@ -213,25 +221,22 @@ namespace CnnGen.Generator.Emit
             _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: label {{labels[row]}} of sample {{row}} is outside the {{Shapes.OutputSize}} classes [0, {{Shapes.OutputSize}}).\", nameof(labels));");
             _w.Close();
             // BatchNorm over one value per channel per sample (BatchNorm1d, or a 1×1 map) cannot estimate a variance from one sample.
-            var firstBatchNorm1d = Layers.FirstOrDefault(l => (l.Kind == LayerKind.BatchNorm1d || l.Kind == LayerKind.BatchNorm2d)
-                && (!l.Input.IsSpatial || l.Input.Height * l.Input.Width == 1));
+            var firstBatchNorm1d = BatchNorms.FirstOrDefault(l => !l.Input.IsSpatial || l.Input.Height * l.Input.Width == 1);
             if (firstBatchNorm1d != null)
             {
                 _w.Line("if (_training && batch < 2)");
-                _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: {firstBatchNorm1d.Spec.AttributeName} [{firstBatchNorm1d.Index}] needs more than one value per channel in training mode, but the batch has {{batch}} sample: use a batch of 2 or more, or call Eval() first.\", nameof(batch));");
+                _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: {firstBatchNorm1d.Spec!.AttributeName} [{firstBatchNorm1d.Path}] needs more than one value per channel in training mode, but the batch has {{batch}} sample: use a batch of 2 or more, or call Eval() first.\", nameof(batch));");
             }
             _w.Line("if (batch > _capacity) AllocateActivations(batch);");
             _w.Line("if (_gradientData is null) AllocateGradients();");
             _w.Line("input.CopyTo(_input.Span);");
             _w.Line("bool training = _training;");
-            if (Layers.Any(l => l.Kind == LayerKind.Dropout)) _w.Line("if (training) _dropoutStep++;");
+            if (HasDropout) _w.Line("if (training) _dropoutStep++;");
             _w.Line("Forward(batch, training);");
-            string outView = _layout.Output[_plan.Layers.Count - 1];
-            string outGrad = outView == "x" ? "" : GradField(outView);
             _w.Line($"var output = {outField}.Slice(0, batch * Shapes.OutputSize);");
             _w.Line("if (!logits.IsEmpty) output.Span.CopyTo(logits);");
             _w.Comment("Softmax + cross-entropy in one pass: the mean loss, and dLoss/dLogits into the output's gradient.");
-            _w.Line($"float loss = SoftmaxCrossEntropyKernel.ForwardBackward(output, labels, {outGrad}.Slice(0, batch * Shapes.OutputSize), batch, Shapes.OutputSize);");
+            _w.Line($"float loss = {Cpu}SoftmaxCrossEntropyKernel.ForwardBackward(output, labels, _gradSlot{_exec.GradientSlot(output)}.Slice(0, batch * Shapes.OutputSize), batch, Shapes.OutputSize);");
             _w.Line("Backward(batch, training);");
             _w.Line("return loss;");
             _w.Close();
@@ -242,14 +247,27 @@ namespace CnnGen.Generator.Emit
         private void EmitViews(bool backward)
         {
             _w.Line("var x = _input.Slice(0, n * Shapes.InputSize);");
-            foreach (var l in Layers)
+            foreach (var v in _exec.OwnedValues)
             {
-                int i = l.Index;
-                if (_layout.OwnsOutput(i)) _w.Line($"var a{i} = _act{i}.Slice(0, n * {Size(i)});");
-                if (backward && NeedsGradient(i)) _w.Line($"var g{i} = _grad{i}.Slice(0, n * {Size(i)});");
-                if (l.Kind == LayerKind.Dropout) _w.Line($"var m{i} = _mask{i}.Slice(0, n * {Size(i)});");
-                if (l.Kind == LayerKind.MaxPool2d) _w.Line($"var idx{i} = _indices{i}.Slice(0, n * {Size(i)});");
+                string name = _exec.StorageOf(v).Name;
+                _w.Line($"var a{name} = _act{name}.Slice(0, n * {Size(v)});");
+                if (backward && _exec.NeedsGradient(v))
+                    _w.Line($"var g{name} = _gradSlot{_exec.GradientSlot(v)}.Slice(0, n * {Size(v)}); // shares slot {_exec.GradientSlot(v)}");
             }
+            foreach (var l in Nodes)
+            {
+                if (l.Op is DropoutOp) _w.Line($"var m{l.Key} = _mask{l.Key}.Slice(0, n * {SizeOf(l)});");
+                if (l.Op is Pool2dOp { Max: true }) _w.Line($"var idx{l.Key} = _indices{l.Key}.Slice(0, n * {SizeOf(l)});");
+            }
+        }
+
+        private string Epilogue(Node node) => _exec.FusedRelu.Contains(node) ? Cpu + "Epilogue.ReLU" : Cpu + "Epilogue.None";
+
+        /// <summary>", with [4] ReLU fused into its epilogue" for a node that carries a ReLU.</summary>
+        private string FusedText(Node node)
+        {
+            var relu = _exec.FusedInto.FirstOrDefault(kv => kv.Value == node).Key;
+            return relu is null ? "" : $", with [{relu.Path}] ReLU fused into its epilogue";
         }
 
         private void EmitForward()
@@ -257,146 +275,196 @@ namespace CnnGen.Generator.Emit
             _w.Summary("Forward pass over the first <paramref name=\"n\"/> samples of the input buffer.");
             _w.Open("private void Forward(int n, bool training)");
             EmitViews(backward: false);
-            foreach (var l in Layers)
+            foreach (var step in _exec.Forward)
             {
+                var l = step.Node;
                 _w.Line();
-                int i = l.Index;
-                string x = i == 0 ? "x" : _layout.Output[i - 1];
-                string y = _layout.Output[i];
-                if (_layout.FusedInto[i] >= 0)
+                if (_exec.FusedInto.TryGetValue(l, out var host))
                 {
-                    _w.Comment($"[{i}] ReLU: runs in the epilogue of [{_layout.FusedInto[i]}]");
+                    _w.Comment($"[{l.Path}] ReLU: runs in the epilogue of [{host.Path}]");
                     continue;
                 }
+                string x = Act(l.Inputs[0]);
+                string y = Act(l.Output);
                 if (l.Kind == LayerKind.Flatten)
                 {
                     _w.Comment($"{l.Comment}: a view of {x}, no copy");
                     continue;
                 }
-                string fused = _layout.FusedRelu[i] ? $", with [{i + 1}] ReLU fused into its epilogue" : "";
-                _w.Comment(l.Comment + fused);
-                string epilogue = _layout.FusedRelu[i] ? "Epilogue.ReLU" : "Epilogue.None";
-                string bias = l.Parameters.Any(p => p.Role == "bias") ? Field("bias", i) : "FloatBuffer.Empty";
-                switch (l.Kind)
+                _w.Comment(l.Comment + FusedText(l));
+                string epilogue = Epilogue(l);
+                string bias = l.Parameters.Any(p => p.Role == "bias") ? Field("bias", l.Key) : FB + ".Empty";
+                switch (l.Op)
                 {
-                    case LayerKind.Conv2d:
-                        _w.Line($"Conv2dKernel.Forward({x}, {Field("weight", i)}, {bias}, {y}, n, in Conv{i}, {epilogue});");
+                    case Conv2dOp:
+                        _w.Line($"{Cpu}Conv2dKernel.Forward({x}, {Field("weight", l.Key)}, {bias}, {y}, n, in Conv{l.Key}, {epilogue});");
                         break;
-                    case LayerKind.Linear:
-                        _w.Line($"LinearKernel.Forward({x}, {Field("weight", i)}, {bias}, {y}, n, inFeatures: {N(l.Input.Size)}, outFeatures: {N(l.Output.Size)}, {epilogue});");
+                    case LinearOp:
+                        _w.Line($"{Cpu}LinearKernel.Forward({x}, {Field("weight", l.Key)}, {bias}, {y}, n, inFeatures: {N(l.Input.Size)}, outFeatures: {N(l.Output.Shape.Size)}, {epilogue});");
                         break;
-                    case LayerKind.MaxPool2d:
-                        _w.Line($"MaxPool2dKernel.Forward({x}, {y}, idx{i}, n, in Pool{i});");
+                    case Pool2dOp { Max: true }:
+                        _w.Line($"{Cpu}MaxPool2dKernel.Forward({x}, {y}, idx{l.Key}, n, in Pool{l.Key});");
                         break;
-                    case LayerKind.AvgPool2d:
-                        _w.Line($"AvgPool2dKernel.Forward({x}, {y}, n, in Pool{i});");
+                    case Pool2dOp:
+                        _w.Line($"{Cpu}AvgPool2dKernel.Forward({x}, {y}, n, in Pool{l.Key});");
                         break;
-                    case LayerKind.AdaptiveAvgPool2d:
-                        _w.Line($"AdaptiveAvgPool2dKernel.Forward({x}, {y}, n, channels: {N(l.Input.Channels)}, height: {N(l.Input.Height)}, width: {N(l.Input.Width)}, outHeight: {N(l.Output.Height)}, outWidth: {N(l.Output.Width)});");
+                    case AdaptiveAvgPool2dOp:
+                        _w.Line($"{Cpu}AdaptiveAvgPool2dKernel.Forward({x}, {y}, n, {AdaptiveGeometry(l)});");
                         break;
-                    case LayerKind.BatchNorm1d:
-                    case LayerKind.BatchNorm2d:
+                    case BatchNormOp bn:
                     {
-                        long c = l.Input.Channels, spatial = l.Input.IsSpatial ? l.Input.Height * l.Input.Width : 1;
-                        string eps = F(l.Spec.Double("eps")), momentum = F(l.Spec.Double("momentum"));
+                        string stats = BatchNormGeometry(l);
                         // A batch of 1 over one value per channel is refused by ForwardBackward before any pass runs.
                         _w.Open("if (training)");
-                        _w.Line($"BatchNormKernel.ForwardTraining({x}, {Field("weight", i)}, {Field("bias", i)}, {y}, {Field("running_mean", i)}, {Field("running_var", i)}, _saveMean{i}, _saveInvStd{i}, n, channels: {N(c)}, spatial: {N(spatial)}, eps: {eps}, momentum: {momentum});");
-                        _w.Line($"{Field("num_batches_tracked", i)}.Span[0] += 1;");
+                        _w.Line($"{Cpu}BatchNormKernel.ForwardTraining({x}, {Field("weight", l.Key)}, {Field("bias", l.Key)}, {y}, {Field("running_mean", l.Key)}, {Field("running_var", l.Key)}, _saveMean{l.Key}, _saveInvStd{l.Key}, n, {stats}, eps: {F(bn.Eps)}, momentum: {F(bn.Momentum)});");
+                        _w.Line($"{Field("num_batches_tracked", l.Key)}.Span[0] += 1;");
                         _w.Close();
                         _w.Open("else");
-                        _w.Line($"BatchNormKernel.ForwardInference({x}, {Field("weight", i)}, {Field("bias", i)}, {y}, {Field("running_mean", i)}, {Field("running_var", i)}, n, channels: {N(c)}, spatial: {N(spatial)}, eps: {eps});");
+                        _w.Line($"{Cpu}BatchNormKernel.ForwardInference({x}, {Field("weight", l.Key)}, {Field("bias", l.Key)}, {y}, {Field("running_mean", l.Key)}, {Field("running_var", l.Key)}, n, {stats}, eps: {F(bn.Eps)});");
                         _w.Close();
                         break;
                     }
-                    case LayerKind.ReLU:
-                    case LayerKind.Sigmoid:
-                    case LayerKind.Tanh:
-                        _w.Line($"ActivationKernel.Forward(ActivationKind.{l.Kind}, {x}, {y}, n * {Size(i)});");
+                    case ActivationOp { Kind: LayerKind.LeakyReLU } leaky:
+                        _w.Line($"{Cpu}ActivationKernel.Forward({Cpu}ActivationKind.LeakyReLU, {x}, {y}, n * {SizeOf(l)}, negativeSlope: {F(leaky.NegativeSlope)});");
                         break;
-                    case LayerKind.LeakyReLU:
-                        _w.Line($"ActivationKernel.Forward(ActivationKind.LeakyReLU, {x}, {y}, n * {Size(i)}, negativeSlope: {F(l.Spec.Double("negativeSlope"))});");
+                    case ActivationOp act:
+                        _w.Line($"{Cpu}ActivationKernel.Forward({Cpu}ActivationKind.{act.Kind}, {x}, {y}, n * {SizeOf(l)});");
                         break;
-                    case LayerKind.Dropout:
-                        _w.Line($"if (training) DropoutKernel.Forward({x}, {y}, m{i}, n * {Size(i)}, p: {F(l.Spec.Double("p"))}, seed: _dropoutSeed + _dropoutStep * 1000003UL + {N(i)}UL);");
+                    case DropoutOp dropout:
+                        _w.Line($"if (training) {Cpu}DropoutKernel.Forward({x}, {y}, m{l.Key}, n * {SizeOf(l)}, p: {F(dropout.P)}, seed: _dropoutSeed + _dropoutStep * 1000003UL + {N(l.Id)}UL);");
                         _w.Line($"else {x}.Span.CopyTo({y}.Span);");
                         break;
+                    case AddOp:
+                        _w.Line($"{Cpu}AddKernel.Forward({Act(l.Inputs[0])}, {Act(l.Inputs[1])}, {y}, n * {SizeOf(l)}, {epilogue});");
+                        break;
+                    case ConcatJoinOp:
+                    {
+                        long offset = 0;
+                        foreach (var branch in l.Inputs)
+                        {
+                            _w.Line($"{Cpu}ConcatKernel.Forward({Act(branch)}, {y}, n, sliceSize: {N(branch.Shape.Size)}, offset: {N(offset)}, outSize: {SizeOf(l)});");
+                            offset += branch.Shape.Size;
+                        }
+                        break;
+                    }
+                    default:
+                        throw new UnsupportedOpException(l);
                 }
             }
             _w.Close();
             _w.Line();
         }
 
+        private static string AdaptiveGeometry(Node l)
+            => $"channels: {N(l.Input.Channels)}, height: {N(l.Input.Height)}, width: {N(l.Input.Width)}, outHeight: {N(l.Output.Shape.Height)}, outWidth: {N(l.Output.Shape.Width)}";
+
+        private static string BatchNormGeometry(Node l)
+            => $"channels: {N(l.Input.Channels)}, spatial: {N(l.Input.IsSpatial ? l.Input.Height * l.Input.Width : 1)}";
+
         private void EmitBackward()
         {
             _w.Summary("Backward pass: from dLoss/dLogits (already in the output's gradient) to every parameter's Grad.\n"
-                + "Each call overwrites its outputs; layers before the first one with parameters are skipped.");
+                + "Parameter gradients are overwritten. A value read by several nodes gets its gradient from each: the first\n"
+                + "writer overwrites, the later ones add. Nodes with no parameter upstream run no backward.");
             _w.Open("private void Backward(int n, bool training)");
             EmitViews(backward: true);
-            for (int i = _plan.Layers.Count - 1; i >= _layout.FirstTrainable; i--)
+            foreach (var step in _exec.Backward)
             {
-                var l = _plan.Layers[i];
+                var l = step.Node;
                 _w.Line();
-                if (_layout.FusedInto[i] >= 0)
+                if (ExecutionPlan.IsJoin(l))
                 {
-                    _w.Comment($"[{i}] ReLU: its backward is the mask [{_layout.FusedInto[i]}] applies to dY");
+                    EmitJoinEdge(step);
                     continue;
                 }
-                if (l.Kind == LayerKind.Flatten)
+                string x = Act(l.Inputs[0]);
+                string y = Act(l.Output);
+                string dy = Grad(l.Output);
+                bool scratch = step.InputNeedsGradient && step.Write == GradWrite.Accumulate;
+                string dx = !step.InputNeedsGradient ? FB + ".Empty" : scratch ? $"_gradScratch.Slice(0, n * {Size(l.Inputs[0])})" : Grad(l.Inputs[0]);
+                string note = !step.InputNeedsGradient ? " (no parameter before it: no dX)"
+                    : scratch ? $" (dX adds to {Grad(l.Inputs[0])}, already written by another reader)" : "";
+                _w.Comment(l.Comment + FusedText(l) + note);
+                string epilogue = Epilogue(l);
+                string biasGrad = l.Parameters.Any(p => p.Role == "bias") ? Field("bias", l.Key) + "Grad" : FB + ".Empty";
+                switch (l.Op)
                 {
-                    _w.Comment($"{l.Comment}: the gradient is a view too");
-                    continue;
-                }
-                string x = i == 0 ? "x" : _layout.Output[i - 1];
-                string y = _layout.Output[i];
-                string dy = _layout.Gradient[i];
-                string dxName = _layout.InputGradient(i);
-                string dx = dxName.Length == 0 ? "FloatBuffer.Empty" : dxName;
-                _w.Comment(l.Comment + (_layout.FusedRelu[i] ? $", with [{i + 1}] ReLU" : "") + (dxName.Length == 0 ? " (first trainable layer: no dX)" : ""));
-                string epilogue = _layout.FusedRelu[i] ? "Epilogue.ReLU" : "Epilogue.None";
-                string biasGrad = l.Parameters.Any(p => p.Role == "bias") ? Field("bias", i) + "Grad" : "FloatBuffer.Empty";
-                switch (l.Kind)
-                {
-                    case LayerKind.Conv2d:
-                        _w.Line($"Conv2dKernel.Backward({x}, {Field("weight", i)}, {y}, {dy}, {dx}, {Field("weight", i)}Grad, {biasGrad}, n, in Conv{i}, {epilogue});");
+                    case Conv2dOp:
+                        _w.Line($"{Cpu}Conv2dKernel.Backward({x}, {Field("weight", l.Key)}, {y}, {dy}, {dx}, {Field("weight", l.Key)}Grad, {biasGrad}, n, in Conv{l.Key}, {epilogue});");
                         break;
-                    case LayerKind.Linear:
-                        _w.Line($"LinearKernel.Backward({x}, {Field("weight", i)}, {y}, {dy}, {dx}, {Field("weight", i)}Grad, {biasGrad}, n, inFeatures: {N(l.Input.Size)}, outFeatures: {N(l.Output.Size)}, {epilogue});");
+                    case LinearOp:
+                        _w.Line($"{Cpu}LinearKernel.Backward({x}, {Field("weight", l.Key)}, {y}, {dy}, {dx}, {Field("weight", l.Key)}Grad, {biasGrad}, n, inFeatures: {N(l.Input.Size)}, outFeatures: {N(l.Output.Shape.Size)}, {epilogue});");
                         break;
-                    case LayerKind.MaxPool2d:
-                        _w.Line($"MaxPool2dKernel.Backward({dy}, idx{i}, {dx}, n, in Pool{i});");
+                    case Pool2dOp { Max: true }:
+                        _w.Line($"{Cpu}MaxPool2dKernel.Backward({dy}, idx{l.Key}, {dx}, n, in Pool{l.Key});");
                         break;
-                    case LayerKind.AvgPool2d:
-                        _w.Line($"AvgPool2dKernel.Backward({dy}, {dx}, n, in Pool{i});");
+                    case Pool2dOp:
+                        _w.Line($"{Cpu}AvgPool2dKernel.Backward({dy}, {dx}, n, in Pool{l.Key});");
                         break;
-                    case LayerKind.AdaptiveAvgPool2d:
-                        _w.Line($"AdaptiveAvgPool2dKernel.Backward({dy}, {dx}, n, channels: {N(l.Input.Channels)}, height: {N(l.Input.Height)}, width: {N(l.Input.Width)}, outHeight: {N(l.Output.Height)}, outWidth: {N(l.Output.Width)});");
+                    case AdaptiveAvgPool2dOp:
+                        _w.Line($"{Cpu}AdaptiveAvgPool2dKernel.Backward({dy}, {dx}, n, {AdaptiveGeometry(l)});");
                         break;
-                    case LayerKind.BatchNorm1d:
-                    case LayerKind.BatchNorm2d:
+                    case BatchNormOp bn:
                     {
-                        long c = l.Input.Channels, spatial = l.Input.IsSpatial ? l.Input.Height * l.Input.Width : 1;
+                        string stats = BatchNormGeometry(l);
                         _w.Line("if (training)");
-                        _w.Line($"    BatchNormKernel.Backward({x}, {Field("weight", i)}, {dy}, _saveMean{i}, _saveInvStd{i}, {dx}, {Field("weight", i)}Grad, {Field("bias", i)}Grad, n, channels: {N(c)}, spatial: {N(spatial)});");
+                        _w.Line($"    {Cpu}BatchNormKernel.Backward({x}, {Field("weight", l.Key)}, {dy}, _saveMean{l.Key}, _saveInvStd{l.Key}, {dx}, {Field("weight", l.Key)}Grad, {Field("bias", l.Key)}Grad, n, {stats});");
                         _w.Line("else");
-                        _w.Line($"    BatchNormKernel.BackwardInference({x}, {Field("weight", i)}, {dy}, {Field("running_mean", i)}, {Field("running_var", i)}, {dx}, {Field("weight", i)}Grad, {Field("bias", i)}Grad, n, channels: {N(c)}, spatial: {N(spatial)}, eps: {F(l.Spec.Double("eps"))});");
+                        _w.Line($"    {Cpu}BatchNormKernel.BackwardInference({x}, {Field("weight", l.Key)}, {dy}, {Field("running_mean", l.Key)}, {Field("running_var", l.Key)}, {dx}, {Field("weight", l.Key)}Grad, {Field("bias", l.Key)}Grad, n, {stats}, eps: {F(bn.Eps)});");
                         break;
                     }
-                    case LayerKind.ReLU:
-                    case LayerKind.Sigmoid:
-                    case LayerKind.Tanh:
-                        _w.Line($"ActivationKernel.Backward(ActivationKind.{l.Kind}, {y}, {dy}, {dx}, n * {Size(i)});");
+                    case ActivationOp { Kind: LayerKind.LeakyReLU } leaky:
+                        _w.Line($"{Cpu}ActivationKernel.Backward({Cpu}ActivationKind.LeakyReLU, {y}, {dy}, {dx}, n * {SizeOf(l)}, negativeSlope: {F(leaky.NegativeSlope)});");
                         break;
-                    case LayerKind.LeakyReLU:
-                        _w.Line($"ActivationKernel.Backward(ActivationKind.LeakyReLU, {y}, {dy}, {dx}, n * {Size(i)}, negativeSlope: {F(l.Spec.Double("negativeSlope"))});");
+                    case ActivationOp act:
+                        _w.Line($"{Cpu}ActivationKernel.Backward({Cpu}ActivationKind.{act.Kind}, {y}, {dy}, {dx}, n * {SizeOf(l)});");
                         break;
-                    case LayerKind.Dropout:
-                        _w.Line($"if (training) DropoutKernel.Backward({dy}, m{i}, {dx}, n * {Size(i)});");
+                    case DropoutOp:
+                        _w.Line($"if (training) {Cpu}DropoutKernel.Backward({dy}, m{l.Key}, {dx}, n * {SizeOf(l)});");
                         _w.Line($"else {dy}.Span.CopyTo({dx}.Span);");
                         break;
+                    default:
+                        throw new UnsupportedOpException(l);
                 }
+                if (scratch)
+                    _w.Line($"{Cpu}AddKernel.Accumulate(_gradScratch.Slice(0, n * {Size(l.Inputs[0])}), {Grad(l.Inputs[0])}, n * {Size(l.Inputs[0])});");
             }
             _w.Close();
+        }
+
+        /// <summary>One input edge of a join: the residual Add passes dY on (masked by its ReLU), the Concat its slice.</summary>
+        private void EmitJoinEdge(BackwardStep step)
+        {
+            var l = step.Node;
+            var input = l.Inputs[step.Edge];
+            string write = step.Write == GradWrite.Overwrite ? "Overwrite" : "Accumulate";
+            string verb = step.Write == GradWrite.Overwrite ? "into" : "added to";
+            if (l.Op is AddOp)
+            {
+                string which = step.Edge == 0 ? "body" : "shortcut";
+                _w.Comment($"[{l.Path}] Add, backward to its {which}: dY{(_exec.FusedRelu.Contains(l) ? " masked by the fused ReLU" : "")}, {verb} {Grad(input)}");
+                _w.Line($"{Cpu}AddKernel.Backward({Act(l.Output)}, {Grad(l.Output)}, {Grad(input)}, n * {SizeOf(l)}, {Epilogue(l)}, {Cpu}GradWrite.{write});");
+            }
+            else if (l.Op is ConcatJoinOp)
+            {
+                long offset = 0;
+                for (int e = 0; e < step.Edge; e++) offset += l.Inputs[e].Shape.Size;
+                _w.Comment($"[{l.Path}] Concat, backward to branch {N(step.Edge)}: its slice of dY, {verb} {Grad(input)}");
+                _w.Line($"{Cpu}ConcatKernel.Backward({Grad(l.Output)}, {Grad(input)}, n, sliceSize: {N(input.Shape.Size)}, offset: {N(offset)}, outSize: {SizeOf(l)}, {Cpu}GradWrite.{write});");
+            }
+            else
+            {
+                throw new UnsupportedOpException(l);
+            }
+        }
+    }
+
+    /// <summary>A backend met an op it has no code for: reported as CNN0099 naming the node, never emitted as nothing.</summary>
+    internal sealed class UnsupportedOpException : System.Exception
+    {
+        public UnsupportedOpException(Node node)
+            : base($"the CPU backend has no code for [{node.Path}] {node.Title} ({node.Op.GetType().Name})")
+        {
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using CnnGen.Generator.Lowering;
 using CnnGen.Generator.Model;
 using CnnGen.Generator.Shapes;
 
@@ -15,22 +16,26 @@ namespace CnnGen.Generator.Emit
     {
         private readonly NetworkPlan _plan;
         private readonly NetworkSpec _spec;
-        private readonly ActivationLayout _layout;
+        private readonly ExecutionPlan _exec;
         private readonly SourceWriter _w = new SourceWriter();
 
-        private NetworkEmitter(NetworkPlan plan)
+        private NetworkEmitter(ExecutionPlan plan)
         {
-            _plan = plan;
-            _spec = plan.Spec;
-            _layout = new ActivationLayout(plan);
+            _exec = plan;
+            _plan = plan.Graph;
+            _spec = _plan.Spec;
         }
 
-        public static string Emit(NetworkPlan plan) => new NetworkEmitter(plan).EmitAll();
+        /// <summary>The generated half of the network's class; throws <see cref="UnsupportedOpException"/> for an op it cannot render.</summary>
+        public static string Emit(ExecutionPlan plan) => new NetworkEmitter(plan).EmitAll();
 
         private static string N(long v) => v.ToString(CultureInfo.InvariantCulture);
 
         private static string F(double v)
         {
+            // Shape inference refuses arguments a float cannot hold; this guards the emitter against a missed case.
+            if (float.IsNaN((float)v) || float.IsInfinity((float)v))
+                throw new System.InvalidOperationException($"the value {v.ToString("R", CultureInfo.InvariantCulture)} cannot be written as a float literal");
             string s = ((float)v).ToString("R", CultureInfo.InvariantCulture);
             if (s.IndexOf('.') < 0 && s.IndexOf('E') < 0) s += ".0";
             return s + "f";
@@ -38,16 +43,25 @@ namespace CnnGen.Generator.Emit
 
         private static string Literal(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
-        private IEnumerable<ParameterPlan> AllParameters => _plan.Layers.SelectMany(l => l.Parameters);
+        private IEnumerable<ParameterPlan> AllParameters => _plan.AllParameters;
 
-        private IEnumerable<BufferPlan> AllBuffers => _plan.Layers.SelectMany(l => l.Buffers);
+        private IEnumerable<BufferPlan> AllBuffers => _plan.AllBuffers;
 
-        /// <summary>Field name of a parameter's data, e.g. "_weight0"; its gradient is "_weight0Grad".</summary>
-        private static string Field(string role, int layer)
+        /// <summary>The top-level rows of the summary: one per attribute of the network.</summary>
+        private IEnumerable<SummaryRow> TopRows => _plan.Rows.Where(r => r.Depth == 0);
+
+        /// <summary>Field name of a parameter's data, e.g. "_weight0", "_weight3_body_0"; its gradient is "_weight0Grad".</summary>
+        private static string Field(string role, string key)
         {
             string camel = string.Concat(role.Split('_').Select((p, i) => i == 0 ? p : char.ToUpperInvariant(p[0]) + p.Substring(1)));
-            return "_" + camel + N(layer);
+            return "_" + camel + key;
         }
+
+        private IEnumerable<(ParameterPlan Plan, string Key)> ParametersWithKeys
+            => _plan.Nodes.SelectMany(n => n.Parameters.Select(p => (p, n.Key)));
+
+        private IEnumerable<(BufferPlan Plan, string Key)> BuffersWithKeys
+            => _plan.Nodes.SelectMany(n => n.Buffers.Select(b => (b, n.Key)));
 
         private string EmitAll()
         {
@@ -56,9 +70,7 @@ namespace CnnGen.Generator.Emit
             _w.Line("//     Do not edit: change the attributes and rebuild.");
             _w.Line("// </auto-generated>");
             _w.Line("#nullable enable");
-            _w.Line();
-            _w.Line("using global::CnnGen;");
-            _w.Line("using global::CnnGen.Cpu;");
+            _w.Comment("Every type is written with global:: so that a user type of the same name (a FloatBuffer of their own) cannot shadow it.");
             _w.Line();
             if (_spec.Namespace is not null)
             {
@@ -83,11 +95,11 @@ namespace CnnGen.Generator.Emit
 
         private void EmitClassDoc()
         {
-            long parameters = _plan.Layers.Sum(l => l.ParameterCount);
-            long flops = _plan.Layers.Sum(l => l.Flops);
+            long parameters = _plan.Nodes.Sum(l => l.ParameterCount);
+            long flops = _plan.Nodes.Sum(l => l.Flops);
             var doc = new List<string>
             {
-                $"{_spec.ClassName}: {_plan.Layers.Count} layers, {parameters.ToString("N0", CultureInfo.InvariantCulture)} parameters, {flops.ToString("N0", CultureInfo.InvariantCulture)} forward FLOPs per sample (computed by CnnGen at compile time).",
+                $"{_spec.ClassName}: {TopRows.Count()} layers, {parameters.ToString("N0", CultureInfo.InvariantCulture)} parameters, {flops.ToString("N0", CultureInfo.InvariantCulture)} forward FLOPs per sample (computed by CnnGen at compile time).",
                 "<code>",
             };
             doc.AddRange(SummaryTable());
@@ -103,8 +115,8 @@ namespace CnnGen.Generator.Emit
         {
             var rows = new List<string[]> { new[] { "#", "Layer", "Output", "Params", "FLOPs" } };
             rows.Add(new[] { "", "Input", _plan.Input.BatchText, "", "" });
-            foreach (var l in _plan.Layers)
-                rows.Add(new[] { N(l.Index), l.Title, l.Output.BatchText, l.ParameterCount.ToString("N0", CultureInfo.InvariantCulture), l.Flops.ToString("N0", CultureInfo.InvariantCulture) });
+            foreach (var l in _plan.Rows)
+                rows.Add(new[] { l.Path, new string(' ', 2 * l.Depth) + l.Title, l.Output.BatchText, l.Parameters.ToString("N0", CultureInfo.InvariantCulture), l.Flops.ToString("N0", CultureInfo.InvariantCulture) });
             var widths = new int[5];
             foreach (var r in rows) for (int i = 0; i < 5; i++) widths[i] = System.Math.Max(widths[i], r[i].Length);
             var lines = new List<string>();
@@ -124,13 +136,14 @@ namespace CnnGen.Generator.Emit
             var input = _plan.Input;
             _w.Summary($"Input: {input.Text}.");
             _w.Line($"public const int InputChannels = {N(input.Channels)}, InputHeight = {N(input.Height)}, InputWidth = {N(input.Width)}, InputSize = {N(input.Size)};");
-            foreach (var l in _plan.Layers)
+            foreach (var l in _plan.Rows)
             {
-                _w.Summary($"[{l.Index}] {l.Title}: {l.Output.Text}.");
+                string c = l.ConstantName;
+                _w.Summary($"[{l.Path}] {l.Title}: {l.Output.Text}.");
                 if (l.Output.IsSpatial)
-                    _w.Line($"public const int Layer{l.Index}Channels = {N(l.Output.Channels)}, Layer{l.Index}Height = {N(l.Output.Height)}, Layer{l.Index}Width = {N(l.Output.Width)}, Layer{l.Index}Size = {N(l.Output.Size)};");
+                    _w.Line($"public const int {c}Channels = {N(l.Output.Channels)}, {c}Height = {N(l.Output.Height)}, {c}Width = {N(l.Output.Width)}, {c}Size = {N(l.Output.Size)};");
                 else
-                    _w.Line($"public const int Layer{l.Index}Size = {N(l.Output.Size)};");
+                    _w.Line($"public const int {c}Size = {N(l.Output.Size)};");
             }
             _w.Summary("Width of the output: logits per sample.");
             _w.Line($"public const int OutputSize = {N(_plan.Output.Size)};");
@@ -142,15 +155,21 @@ namespace CnnGen.Generator.Emit
 
         private void EmitSummary()
         {
-            _w.Summary("The layer table computed at compile time: shapes, parameters, FLOPs and activation bytes per layer.");
+            _w.Summary("The layer table computed at compile time: shapes, parameters, FLOPs and activation bytes per layer; a block's rows follow it, one level deeper.");
             _w.Line("public static global::CnnGen.NetworkSummary Summary { get; } = new global::CnnGen.NetworkSummary(");
             _w.Line($"    {Literal(_spec.ClassName)},");
             _w.Line($"    new int[] {{ {string.Join(", ", _plan.Input.Dims.Select(N))} }},");
             _w.Line("    new global::CnnGen.LayerSummary[]");
             _w.Line("    {");
-            foreach (var l in _plan.Layers)
+            foreach (var l in _plan.Rows)
             {
-                _w.Line($"        new global::CnnGen.LayerSummary({N(l.Index)}, {Literal(l.Spec.AttributeName)}, {Literal(l.Arguments)}, new int[] {{ {string.Join(", ", l.Output.Dims.Select(N))} }}, {N(l.ParameterCount)}, {N(l.Flops)}, {N(l.ActivationBytes)}),");
+                string dims = string.Join(", ", l.Output.Dims.Select(N));
+                // A Sequential's output is its last layer's, already counted in that row.
+                long bytes = l.Kind.StartsWith("Sequential<", System.StringComparison.Ordinal) ? 0 : 4 * l.Output.Size;
+                if (l.Depth == 0)
+                    _w.Line($"        new global::CnnGen.LayerSummary({l.Path}, {Literal(l.Kind)}, {Literal(l.Arguments)}, new int[] {{ {dims} }}, {N(l.Parameters)}, {N(l.Flops)}, {N(bytes)}),");
+                else
+                    _w.Line($"        new global::CnnGen.LayerSummary({Literal(l.Path)}, {N(l.Depth)}, {Literal(l.Kind)}, {Literal(l.Arguments)}, new int[] {{ {dims} }}, {N(l.Parameters)}, {N(l.Flops)}, {N(bytes)}),");
             }
             _w.Line("    });");
             _w.Line();
@@ -164,16 +183,10 @@ namespace CnnGen.Generator.Emit
             _w.Line("private readonly float[] _parameterGrad = new float[Shapes.ParameterCount];");
             long bufferFloats = AllBuffers.Sum(b => b.Length);
             _w.Line($"private readonly float[] _bufferData = new float[{N(bufferFloats)}];");
-            foreach (var p in AllParameters)
-            {
-                int layer = int.Parse(p.Name.Split('.')[0], CultureInfo.InvariantCulture);
-                _w.Line($"private readonly FloatBuffer {Field(p.Role, layer)}, {Field(p.Role, layer)}Grad;");
-            }
-            foreach (var b in AllBuffers)
-            {
-                int layer = int.Parse(b.Name.Split('.')[0], CultureInfo.InvariantCulture);
-                _w.Line($"private readonly FloatBuffer {Field(b.Role, layer)};");
-            }
+            foreach (var (p, key) in ParametersWithKeys)
+                _w.Line($"private readonly global::CnnGen.FloatBuffer {Field(p.Role, key)}, {Field(p.Role, key)}Grad;");
+            foreach (var (b, key) in BuffersWithKeys)
+                _w.Line($"private readonly global::CnnGen.FloatBuffer {Field(b.Role, key)};");
             _w.Line("private readonly global::CnnGen.Parameter[] _parameters;");
             _w.Line("private readonly global::CnnGen.ModelBuffer[] _buffers;");
             _w.Line("private bool _training = true;");
@@ -187,22 +200,20 @@ namespace CnnGen.Generator.Emit
             _w.Line("if (maxBatch < 1) throw new global::System.ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, \"maxBatch must be at least 1.\");");
             long offset = 0;
             var paramList = new List<string>();
-            foreach (var p in AllParameters)
+            foreach (var (p, key) in ParametersWithKeys)
             {
-                int layer = int.Parse(p.Name.Split('.')[0], CultureInfo.InvariantCulture);
-                string f = Field(p.Role, layer);
-                _w.Line($"{f} = new FloatBuffer(_parameterData, {N(offset)}, {N(p.Length)});");
-                _w.Line($"{f}Grad = new FloatBuffer(_parameterGrad, {N(offset)}, {N(p.Length)});");
+                string f = Field(p.Role, key);
+                _w.Line($"{f} = new global::CnnGen.FloatBuffer(_parameterData, {N(offset)}, {N(p.Length)});");
+                _w.Line($"{f}Grad = new global::CnnGen.FloatBuffer(_parameterGrad, {N(offset)}, {N(p.Length)});");
                 paramList.Add($"new global::CnnGen.Parameter({Literal(p.Name)}, new int[] {{ {string.Join(", ", p.Shape.Select(N))} }}, {f}, {f}Grad)");
                 offset += p.Length;
             }
             offset = 0;
             var bufferList = new List<string>();
-            foreach (var b in AllBuffers)
+            foreach (var (b, key) in BuffersWithKeys)
             {
-                int layer = int.Parse(b.Name.Split('.')[0], CultureInfo.InvariantCulture);
-                string f = Field(b.Role, layer);
-                _w.Line($"{f} = new FloatBuffer(_bufferData, {N(offset)}, {N(b.Length)});");
+                string f = Field(b.Role, key);
+                _w.Line($"{f} = new global::CnnGen.FloatBuffer(_bufferData, {N(offset)}, {N(b.Length)});");
                 bufferList.Add($"new global::CnnGen.ModelBuffer({Literal(b.Name)}, new int[] {{ {string.Join(", ", b.Shape.Select(N))} }}, {f}{(b.IsInteger ? ", isInteger: true" : "")})");
                 offset += b.Length;
             }
@@ -227,13 +238,13 @@ namespace CnnGen.Generator.Emit
                 + "from U(−1/√fan_in, 1/√fan_in) (kaiming_uniform with a = √5), BatchNorm weight 1, bias 0, running mean 0, variance 1.");
             _w.Open("public void ResetParameters(int seed)");
             _w.Line("var rng = new global::CnnGen.Randomness.Rng((ulong)(uint)seed);");
-            foreach (var l in _plan.Layers)
+            foreach (var l in _plan.Nodes)
             {
                 if (l.Parameters.Count == 0) continue;
-                _w.Comment($"[{l.Index}] {l.Title}");
+                _w.Comment($"[{l.Path}] {l.Title}");
                 foreach (var p in l.Parameters)
                 {
-                    string f = Field(p.Role, l.Index);
+                    string f = Field(p.Role, l.Key);
                     switch (p.Init)
                     {
                         case InitKind.UniformFanIn:
@@ -249,7 +260,7 @@ namespace CnnGen.Generator.Emit
                 }
                 foreach (var b in l.Buffers)
                 {
-                    string f = Field(b.Role, l.Index);
+                    string f = Field(b.Role, l.Key);
                     _w.Line(b.Init == InitKind.Ones ? $"{f}.Span.Fill(1f);" : $"{f}.Span.Clear();");
                 }
             }

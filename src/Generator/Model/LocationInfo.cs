@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -20,10 +22,23 @@ namespace CnnGen.Generator.Model
         public static LocationInfo? From(SyntaxNode? node) => node is null ? null : From(node.GetLocation());
     }
 
-    /// <summary>A diagnostic as plain, equatable data: descriptor id, location and message arguments.</summary>
-    internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments)
+    /// <summary>A key and value of <see cref="Diagnostic.Properties"/>: what a code fix needs (the value that fits).</summary>
+    internal sealed record DiagnosticProperty(string Key, string Value);
+
+    /// <summary>A diagnostic as plain, equatable data: descriptor id, location, message arguments and properties.</summary>
+    internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments, EquatableArray<DiagnosticProperty> Properties)
     {
         public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
-            => new DiagnosticInfo(descriptor.Id, location, EquatableArray.From(arguments));
+            => new DiagnosticInfo(descriptor.Id, location, EquatableArray.From(arguments), EquatableArray<DiagnosticProperty>.Empty);
+
+        public DiagnosticInfo With(string key, string value)
+            => this with { Properties = EquatableArray.From(System.Linq.Enumerable.Append(Properties, new DiagnosticProperty(key, value))) };
+
+        public Diagnostic ToDiagnostic(DiagnosticDescriptor descriptor, Location location)
+        {
+            var properties = ImmutableDictionary<string, string?>.Empty;
+            foreach (var p in Properties) properties = properties.SetItem(p.Key, p.Value);
+            return Diagnostic.Create(descriptor, location, properties, Arguments.Cast<object>().ToArray());
+        }
     }
 }

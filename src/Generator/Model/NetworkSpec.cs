@@ -19,28 +19,41 @@ namespace CnnGen.Generator.Model
         Sigmoid,
         Tanh,
         LeakyReLU,
+        Residual,
+        Concat,
+        Sequential,
     }
 
-    /// <summary>One attribute argument: its parameter name, its value (ints, bools as 0/1 and doubles all fit a double exactly), and where it is written.</summary>
-    internal sealed record LayerArg(string Name, double Value, bool Explicit, LocationInfo? Location);
+    /// <summary>Where one written argument of a layer attribute is, by parameter name (the analyzer's parse only).</summary>
+    internal sealed record ArgumentLocation(string Name, LocationInfo Location);
 
-    /// <summary>One layer attribute as written: kind, every constructor argument (defaults filled in) and where.</summary>
-    internal sealed record LayerSpec(int Index, LayerKind Kind, string AttributeName, EquatableArray<LayerArg> Args, LocationInfo? Location)
+    /// <summary>
+    /// One layer attribute as written: its position in its list, kind, typed arguments (null when they could not be
+    /// read; <see cref="AlreadyReported"/> when the reason was reported where it lies, e.g. in a block) and, in the analyzer's parse only, where it and its written arguments are. The generator parses without
+    /// locations, so moving a network's lines leaves its spec equal and its generated code cached.
+    /// </summary>
+    internal sealed record LayerSpec(int Index, LayerKind Kind, string AttributeName, Op? Op, LocationInfo? Location, EquatableArray<ArgumentLocation> ArgumentLocations, bool AlreadyReported = false)
     {
-        public LayerArg? Arg(string name)
-        {
-            foreach (var a in Args) if (a.Name == name) return a;
-            return null;
-        }
-
-        public long Int(string name) => (long)(Arg(name)?.Value ?? 0);
-
-        public double Double(string name) => Arg(name)?.Value ?? 0;
-
-        public bool Bool(string name) => (Arg(name)?.Value ?? 0) != 0;
-
         /// <summary>The argument's own location when it is written out, else the attribute's.</summary>
-        public LocationInfo? LocationOf(string name) => Arg(name)?.Location ?? Location;
+        public LocationInfo? LocationOf(string name)
+        {
+            foreach (var a in ArgumentLocations) if (a.Name == name) return a.Location;
+            return Location;
+        }
+    }
+
+    /// <summary>The loss the network trains with.</summary>
+    internal enum LossKind
+    {
+        CrossEntropy,
+        BCEWithLogits,
+        MSE,
+    }
+
+    /// <summary>The declared loss ([CrossEntropyLoss], [BCEWithLogitsLoss], [MSELoss]); cross-entropy when none is declared.</summary>
+    internal sealed record LossSpec(LossKind Kind, double LabelSmoothing, EquatableArray<double> ClassWeights, LocationInfo? Location)
+    {
+        public static LossSpec Default { get; } = new LossSpec(LossKind.CrossEntropy, 0, EquatableArray<double>.Empty, null);
     }
 
     /// <summary>A containing type the generated code must reopen ("partial class Outer").</summary>
@@ -56,6 +69,7 @@ namespace CnnGen.Generator.Model
         int InputHeight,
         int InputWidth,
         EquatableArray<LayerSpec> Layers,
+        LossSpec Loss,
         LocationInfo? NetworkAttributeLocation,
         LocationInfo? ClassNameLocation,
         EquatableArray<DiagnosticInfo> ParseDiagnostics)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -11,40 +12,65 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace CnnGen.Generator.Parsing
 {
     /// <summary>
-    /// Turns a [Network] class into a <see cref="NetworkSpec"/>: plain data, no symbols or syntax, so the
-    /// rest of the pipeline is cacheable and testable without a compilation.
+    /// Turns a [Network] class into a <see cref="NetworkSpec"/>: plain data, no symbols or syntax, so the rest of the
+    /// pipeline is cacheable and testable without a compilation. Blocks used by [Residual&lt;…&gt;], [Concat&lt;…&gt;] and
+    /// [Sequential&lt;…&gt;] are read in place, recursively. The generator parses without locations (its spec must not
+    /// change when lines move); the analyzer parses the same way with locations, to report diagnostics.
     /// </summary>
-    internal static class NetworkParser
+    internal sealed class NetworkParser
     {
         public const string NetworkAttributeName = "CnnGen.NetworkAttribute";
+        public const string BlockAttributeName = "CnnGen.BlockAttribute";
         public const string LayerAttributeBaseName = "CnnGen.LayerAttribute";
+        public const string LossAttributeBaseName = "CnnGen.LossAttribute";
 
-        /// <summary>The layer attribute classes the generator knows, by metadata name.</summary>
-        public static readonly ImmutableArray<string> KnownLayerAttributes = ImmutableArray.Create(
-            "CnnGen.Conv2dAttribute", "CnnGen.MaxPool2dAttribute", "CnnGen.AvgPool2dAttribute",
-            "CnnGen.AdaptiveAvgPool2dAttribute", "CnnGen.BatchNorm2dAttribute", "CnnGen.BatchNorm1dAttribute",
-            "CnnGen.LinearAttribute", "CnnGen.FlattenAttribute", "CnnGen.DropoutAttribute", "CnnGen.ReLUAttribute",
-            "CnnGen.SigmoidAttribute", "CnnGen.TanhAttribute", "CnnGen.LeakyReLUAttribute");
+        /// <summary>Members the generated half declares: a user member or class of the same name would collide.</summary>
+        public static readonly ImmutableHashSet<string> GeneratedMemberNames = ImmutableHashSet.Create(
+            "Shapes", "Summary", "Parameters", "Buffers", "Save", "Load", "Train", "Eval", "Predict", "ForwardBackward",
+            "Name", "InputChannels", "InputHeight", "InputWidth", "InputSize", "OutputSize", "IsTraining", "GetSummary",
+            "ResetParameters", "DropoutStep", "AccumulateGradients", "ExportOnnx");
 
-        public static NetworkSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        private readonly bool _withLocations;
+        private readonly CancellationToken _cancellationToken;
+        private readonly List<DiagnosticInfo> _diagnostics = new List<DiagnosticInfo>();
+        private readonly List<INamedTypeSymbol> _blockStack = new List<INamedTypeSymbol>();
+
+        private NetworkParser(bool withLocations, CancellationToken cancellationToken)
         {
-            var symbol = (INamedTypeSymbol)context.TargetSymbol;
-            var declaration = (TypeDeclarationSyntax)context.TargetNode;
-            var diagnostics = new List<DiagnosticInfo>();
-            var classNameLocation = LocationInfo.From(declaration.Identifier.GetLocation());
+            _withLocations = withLocations;
+            _cancellationToken = cancellationToken;
+        }
 
-            CheckDeclaration(symbol, declaration, classNameLocation, diagnostics);
+        /// <summary>Parses the [Network] class <paramref name="symbol"/>; <paramref name="withLocations"/> for the analyzer.</summary>
+        public static NetworkSpec Parse(INamedTypeSymbol symbol, AttributeData networkData, bool withLocations, CancellationToken cancellationToken)
+            => new NetworkParser(withLocations, cancellationToken).ParseNetwork(symbol, networkData);
+
+        private LocationInfo? Where(SyntaxNode? node) => _withLocations ? LocationInfo.From(node) : null;
+
+        private LocationInfo? Where(Location? location) => _withLocations ? LocationInfo.From(location) : null;
+
+        private void Report(DiagnosticDescriptor descriptor, LocationInfo? location, string message)
+            => _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, message));
+
+        private NetworkSpec ParseNetwork(INamedTypeSymbol symbol, AttributeData networkData)
+        {
+            var declaration = symbol.DeclaringSyntaxReferences
+                .Select(r => r.GetSyntax(_cancellationToken)).OfType<TypeDeclarationSyntax>()
+                .FirstOrDefault(d => d.AttributeLists.SelectMany(l => l.Attributes).Any(a => a.SpanStart == networkData.ApplicationSyntaxReference?.Span.Start))
+                ?? symbol.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<TypeDeclarationSyntax>().First();
+            var classNameLocation = Where(declaration.Identifier.GetLocation());
+
+            CheckDeclaration(symbol, declaration, classNameLocation);
 
             // The [Network] arguments: channels, height, width.
-            var networkData = context.Attributes[0];
-            var networkSyntax = networkData.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
-            var networkLocation = LocationInfo.From(networkSyntax);
+            var networkSyntax = networkData.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax;
+            var networkLocation = Where(networkSyntax);
             int channels = 0, height = 0, width = 0;
             if (networkData.AttributeConstructor is null || networkData.ConstructorArguments.Length != 3
                 || networkData.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
             {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.BadInput, networkLocation,
-                    $"[Network] on '{symbol.Name}' needs the input shape: [Network(channels, height, width)], e.g. [Network(1, 28, 28)] for MNIST"));
+                Report(Descriptors.BadInput, networkLocation,
+                    $"[Network] on '{symbol.Name}' needs the input shape: [Network(channels, height, width)], e.g. [Network(1, 28, 28)] for MNIST");
             }
             else
             {
@@ -55,73 +81,102 @@ namespace CnnGen.Generator.Parsing
                     values[i] = networkData.ConstructorArguments[i].Value is int v ? v : 0;
                     if (values[i] <= 0)
                     {
-                        diagnostics.Add(DiagnosticInfo.Create(Descriptors.BadInput,
-                            ArgumentLocation(networkSyntax, networkData.AttributeConstructor, i) ?? networkLocation,
-                            $"[Network] input {names[i]} of '{symbol.Name}' must be positive, but is {values[i]}"));
+                        Report(Descriptors.BadInput, ArgumentWhere(networkSyntax, networkData.AttributeConstructor, i) ?? networkLocation,
+                            $"[Network] input {names[i]} of '{symbol.Name}' must be positive, but is {values[i]}");
                     }
                 }
                 channels = values[0]; height = values[1]; width = values[2];
+                long size = (long)channels * height * width;
+                if (size > int.MaxValue)
+                {
+                    Report(Descriptors.BadInput, networkLocation,
+                        $"[Network] input of '{symbol.Name}' has {channels}×{height}×{width} = {size} values per sample, more than a .NET array holds ({int.MaxValue})");
+                }
             }
 
-            var layers = ReadLayers(symbol, declaration, networkSyntax, cancellationToken);
+            if (HasAttribute(symbol, BlockAttributeName))
+            {
+                Report(Descriptors.BlockMisuse, classNameLocation,
+                    $"Class '{symbol.Name}' has both [Network] and [Block]: a network has an input shape, a block takes its shape from where it is used; keep one");
+            }
+
+            _blockStack.Add(symbol);
+            var layers = ReadLayers(symbol, declaration, networkSyntax);
+            _blockStack.RemoveAt(_blockStack.Count - 1);
             if (layers.Count == 0)
             {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.BadInput, networkLocation,
-                    $"Network '{symbol.Name}' has no layers: add layer attributes after [Network], e.g. [Conv2d(1, 32, 3)] [ReLU] [Flatten] [Linear(…, 10)]"));
+                Report(Descriptors.BadInput, networkLocation,
+                    $"Network '{symbol.Name}' has no layers: add layer attributes after [Network], e.g. [Conv2d(1, 32, 3)] [ReLU] [Flatten] [Linear(…, 10)]");
             }
 
             var containing = new List<ContainingType>();
             for (var t = symbol.ContainingType; t is not null; t = t.ContainingType)
-                containing.Insert(0, new ContainingType(Keyword(t), t.Name));
+                containing.Insert(0, new ContainingType(Keyword(t), Identifier(t.Name)));
 
             return new NetworkSpec(
-                symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
-                symbol.Name,
+                symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? NamespaceText(ns) : null,
+                Identifier(symbol.Name),
                 Accessibility(symbol.DeclaredAccessibility),
                 EquatableArray.From(containing),
                 channels, height, width,
                 EquatableArray.From(layers),
+                ReadLoss(symbol),
                 networkLocation,
                 classNameLocation,
-                EquatableArray.From(diagnostics));
+                EquatableArray.From(_diagnostics));
         }
 
-        private static void CheckDeclaration(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        private void CheckDeclaration(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, LocationInfo? location)
         {
+            string name = symbol.Name;
             if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.NotPartial, location,
-                    $"Network class '{symbol.Name}' must be declared partial so that CnnGen can add its generated members: write 'partial class {symbol.Name}'"));
+                Report(Descriptors.NotPartial, location,
+                    $"Network class '{name}' must be declared partial so that CnnGen can add its generated members: write 'partial class {name}'");
             }
+            if (symbol.IsStatic)
+                Report(Descriptors.NotPartial, location, $"Network class '{name}' must not be static: a network is an object with weights");
+            if (symbol.IsRecord || declaration is RecordDeclarationSyntax)
+                Report(Descriptors.NotPartial, location, $"Network '{name}' must be a class, not a record: its weights are mutable state");
+            if (symbol.IsFileLocal)
+                Report(Descriptors.NotPartial, location, $"Network class '{name}' must not be a 'file' class: its generated half lives in another file");
             if (symbol.TypeParameters.Length > 0)
+                Report(Descriptors.NotPartial, location, $"Network class '{name}' must not be generic: its shapes are fixed at compile time");
+            if (GeneratedMemberNames.Contains(name))
+                Report(Descriptors.NotPartial, location, $"Network class '{name}' has the name of a member CnnGen generates inside it; rename the class");
+            foreach (var member in symbol.GetMembers())
             {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.NotPartial, location,
-                    $"Network class '{symbol.Name}' must not be generic: its shapes are fixed at compile time"));
+                if (!GeneratedMemberNames.Contains(member.Name) || member.IsImplicitlyDeclared || !IsUserCode(member)) continue;
+                Report(Descriptors.NotPartial, Where(member.Locations.FirstOrDefault()) ?? location,
+                    $"Network class '{name}' declares '{member.Name}', which CnnGen generates: rename or remove it");
             }
             for (var parent = declaration.Parent as TypeDeclarationSyntax; parent is not null; parent = parent.Parent as TypeDeclarationSyntax)
             {
                 if (!parent.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(Descriptors.NotPartial, location,
-                        $"Network class '{symbol.Name}' is nested in '{parent.Identifier.Text}', which must also be declared partial"));
+                    Report(Descriptors.NotPartial, location,
+                        $"Network class '{name}' is nested in '{parent.Identifier.Text}', which must also be declared partial");
                 }
                 if (parent.TypeParameterList is { Parameters.Count: > 0 })
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(Descriptors.NotPartial, location,
-                        $"Network class '{symbol.Name}' must not be nested in the generic type '{parent.Identifier.Text}'"));
+                    Report(Descriptors.NotPartial, location,
+                        $"Network class '{name}' must not be nested in the generic type '{parent.Identifier.Text}'");
                 }
             }
         }
 
+        /// <summary>Whether a member is the user's, not from CnnGen's own generated file (the analyzer sees both).</summary>
+        private static bool IsUserCode(ISymbol member)
+            => member.Locations.Any(l => l.IsInSource && !(l.SourceTree?.FilePath ?? "").Contains(nameof(NetworkGenerator)));
+
         /// <summary>
-        /// The layer attributes in source order (layer order is meaning). Attributes on the declaration that
-        /// carries [Network] come first, in the order written; other partial declarations follow by file.
-        /// An attribute whose type the compiler cannot resolve, sitting between layer attributes, is kept as
-        /// an <see cref="LayerKind.Unknown"/> layer so later shapes are not checked against a wrong index; so is
-        /// one written after [Network] on the same declaration (a misspelled first or last layer, [Conv2D(…)]),
-        /// which would otherwise vanish and leave every later layer checked against the wrong shape.
+        /// The layer attributes of a network or block in source order (layer order is meaning). Attributes on the
+        /// declaration that carries [Network]/[Block] come first, in the order written; other partial declarations follow
+        /// by file. An attribute whose type the compiler cannot resolve, sitting between layer attributes, is kept as an
+        /// <see cref="LayerKind.Unknown"/> layer so later shapes are not checked against a wrong index; so is one written
+        /// after [Network] on the same declaration (a misspelled first or last layer, [Conv2D(…)]).
         /// </summary>
-        private static List<LayerSpec> ReadLayers(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, AttributeSyntax? networkSyntax, CancellationToken cancellationToken)
+        private List<LayerSpec> ReadLayers(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, AttributeSyntax? anchorSyntax)
         {
             var candidates = new List<(AttributeData Data, AttributeSyntax? Syntax, bool IsLayer)>();
             foreach (var data in symbol.GetAttributes())
@@ -131,7 +186,7 @@ namespace CnnGen.Generator.Parsing
                 bool isLayer = DerivesFrom(cls, LayerAttributeBaseName);
                 bool unresolved = cls.TypeKind == TypeKind.Error;
                 if (!isLayer && !unresolved) continue;
-                candidates.Add((data, data.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax, isLayer));
+                candidates.Add((data, data.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax, isLayer));
             }
 
             string mainPath = declaration.SyntaxTree.FilePath;
@@ -151,64 +206,137 @@ namespace CnnGen.Generator.Parsing
             for (int i = 0; i < candidates.Count; i++)
             {
                 var (data, syntax, isLayer) = candidates[i];
-                if (!isLayer && (i < first || i > last) && !AfterNetwork(syntax)) continue;
+                if (!isLayer && (i < first || i > last) && !AfterAnchor(syntax)) continue;
                 layers.Add(ReadLayer(layers.Count, data, syntax));
             }
             return layers;
 
-            bool AfterNetwork(AttributeSyntax? syntax)
-                => syntax is not null && networkSyntax is not null && syntax.SyntaxTree == networkSyntax.SyntaxTree
-                    && syntax.SpanStart > networkSyntax.SpanStart;
+            bool AfterAnchor(AttributeSyntax? syntax)
+                => syntax is not null && anchorSyntax is not null && syntax.SyntaxTree == anchorSyntax.SyntaxTree
+                    && syntax.SpanStart > anchorSyntax.SpanStart;
         }
 
-        private static LayerSpec ReadLayer(int index, AttributeData data, AttributeSyntax? syntax)
+        private LayerSpec ReadLayer(int index, AttributeData data, AttributeSyntax? syntax)
         {
-            var location = LocationInfo.From(syntax);
-            string name = data.AttributeClass?.Name ?? "?";
-            if (name.EndsWith("Attribute")) name = name.Substring(0, name.Length - "Attribute".Length);
-            if (data.AttributeClass is { TypeKind: TypeKind.Error } && syntax is not null)
-                name = syntax.Name.ToString();
+            _cancellationToken.ThrowIfCancellationRequested();
+            var location = Where(syntax);
+            var cls = data.AttributeClass;
+            string name = cls?.Name ?? "?";
+            if (name.EndsWith("Attribute", StringComparison.Ordinal)) name = name.Substring(0, name.Length - "Attribute".Length);
+            if (cls is { TypeKind: TypeKind.Error } && syntax is not null)
+                name = syntax.Name is GenericNameSyntax g ? g.Identifier.ValueText : syntax.Name.ToString();
 
             var kind = LayerKind.Unknown;
-            string metadataName = data.AttributeClass?.ToDisplayString() ?? "";
-            if (KnownLayerAttributes.Contains(metadataName) && System.Enum.TryParse(name, out LayerKind parsed))
+            if (cls is not null && cls.TypeKind != TypeKind.Error && cls.ContainingNamespace?.ToDisplayString() == "CnnGen"
+                && Enum.TryParse(name, out LayerKind parsed))
                 kind = parsed;
 
-            var args = new List<LayerArg>();
+            if (kind is LayerKind.Residual or LayerKind.Concat or LayerKind.Sequential)
+                return ReadBlockLayer(index, kind, name, cls!, syntax, location);
+
             var ctor = data.AttributeConstructor;
-            if (kind != LayerKind.Unknown)
+            var argumentLocations = new List<ArgumentLocation>();
+            Op? op = null;
+            // A constructor the compiler could not bind (wrong argument types) leaves nothing to read.
+            if (kind != LayerKind.Unknown && ctor is not null && data.ConstructorArguments.Length == ctor.Parameters.Length
+                && !data.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
             {
-                // A constructor the compiler could not bind (wrong argument types) leaves nothing to read.
-                if (ctor is null || data.ConstructorArguments.Length != ctor.Parameters.Length
-                    || data.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
+                var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+                for (int i = 0; i < ctor.Parameters.Length; i++)
                 {
-                    kind = LayerKind.Unknown;
+                    values[ctor.Parameters[i].Name] = data.ConstructorArguments[i].Value;
+                    var argLocation = ArgumentWhere(syntax, ctor, i);
+                    if (argLocation is not null) argumentLocations.Add(new ArgumentLocation(ctor.Parameters[i].Name, argLocation));
                 }
-                else
+                op = OpReader.Read(kind, values);
+            }
+            if (op is null) kind = LayerKind.Unknown;
+            return new LayerSpec(index, kind, name, op, location, EquatableArray.From(argumentLocations));
+        }
+
+        /// <summary>[Residual&lt;TBody&gt;], [Residual&lt;TBody, TShortcut&gt;], [Concat&lt;T1, …&gt;], [Sequential&lt;T&gt;]: reads each block in place.</summary>
+        private LayerSpec ReadBlockLayer(int index, LayerKind kind, string name, INamedTypeSymbol cls, AttributeSyntax? syntax, LocationInfo? location)
+        {
+            var generic = syntax?.Name as GenericNameSyntax ?? (syntax?.Name as QualifiedNameSyntax)?.Right as GenericNameSyntax;
+            var typeArgumentSyntax = generic?.TypeArgumentList.Arguments ?? default;
+            var uses = new List<BlockUse>();
+            bool ok = true;
+            for (int i = 0; i < cls.TypeArguments.Length; i++)
+            {
+                var argumentSyntax = typeArgumentSyntax.Count > i ? typeArgumentSyntax[i] : null;
+                var use = ReadBlock(cls.TypeArguments[i], Where(argumentSyntax) ?? location, kind, index);
+                if (use is null) ok = false;
+                else uses.Add(use);
+            }
+            Op? op = !ok ? null : kind switch
+            {
+                LayerKind.Residual => new ResidualOp(uses[0], uses.Count > 1 ? uses[1] : null),
+                LayerKind.Concat => new ConcatOp(EquatableArray.From(uses)),
+                _ => new SequentialOp(uses[0]),
+            };
+            // A block that could not be read was reported where it is named; the layer stays in place (so later indices
+            // keep their meaning) but nothing after it is sized.
+            return new LayerSpec(index, op is null ? LayerKind.Unknown : kind, name, op, location, EquatableArray<ArgumentLocation>.Empty, AlreadyReported: op is null);
+        }
+
+        private BlockUse? ReadBlock(ITypeSymbol type, LocationInfo? location, LayerKind kind, int index)
+        {
+            if (type is not INamedTypeSymbol block || block.TypeKind == TypeKind.Error)
+                return null; // the compiler reports the unknown type itself
+            if (!HasAttribute(block, BlockAttributeName))
+            {
+                Report(Descriptors.BlockMisuse, location,
+                    $"{kind} [{index}] uses '{block.Name}', which is not a block: mark it [Block] and give it layer attributes (a [Network] cannot be used inside another)");
+                return null;
+            }
+            if (_blockStack.Contains(block, SymbolEqualityComparer.Default))
+            {
+                string cycle = string.Join(" → ", _blockStack.SkipWhile(b => !SymbolEqualityComparer.Default.Equals(b, block)).Select(b => b.Name).Append(block.Name));
+                Report(Descriptors.BlockMisuse, location, $"Block '{block.Name}' contains itself ({cycle}): a network must be finite");
+                return null;
+            }
+            var declaration = block.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+            if (declaration is null) return null;
+            var blockAttribute = block.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == BlockAttributeName);
+            _blockStack.Add(block);
+            var layers = ReadLayers(block, declaration, blockAttribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax);
+            _blockStack.RemoveAt(_blockStack.Count - 1);
+            if (layers.Count == 0)
+            {
+                Report(Descriptors.BlockMisuse, location, $"Block '{block.Name}' has no layers: add layer attributes to it, e.g. [Conv2d(…)] [ReLU]");
+                return null;
+            }
+            return new BlockUse(Identifier(block.Name), EquatableArray.From(layers), location);
+        }
+
+        private LossSpec ReadLoss(INamedTypeSymbol symbol)
+        {
+            foreach (var data in symbol.GetAttributes())
+            {
+                var cls = data.AttributeClass;
+                if (cls is null || !DerivesFrom(cls, LossAttributeBaseName)) continue;
+                var location = Where(data.ApplicationSyntaxReference?.GetSyntax(_cancellationToken));
+                switch (cls.Name)
                 {
-                    for (int i = 0; i < ctor.Parameters.Length; i++)
+                    case "BCEWithLogitsLossAttribute": return new LossSpec(LossKind.BCEWithLogits, 0, EquatableArray<double>.Empty, location);
+                    case "MSELossAttribute": return new LossSpec(LossKind.MSE, 0, EquatableArray<double>.Empty, location);
+                    case "CrossEntropyLossAttribute":
                     {
-                        var p = ctor.Parameters[i];
-                        double value = data.ConstructorArguments[i].Value switch
-                        {
-                            int v => v,
-                            bool b => b ? 1 : 0,
-                            double d => d,
-                            float f => f,
-                            _ => 0,
-                        };
-                        var argLocation = ArgumentLocation(syntax, ctor, i);
-                        args.Add(new LayerArg(p.Name, value, argLocation is not null, argLocation));
+                        double smoothing = data.ConstructorArguments.Length > 0 && data.ConstructorArguments[0].Value is double d ? d : 0;
+                        var weights = data.ConstructorArguments.Length > 1 && data.ConstructorArguments[1].Kind == TypedConstantKind.Array && !data.ConstructorArguments[1].IsNull
+                            ? data.ConstructorArguments[1].Values.Select(v => v.Value is float f ? (double)f : 0).ToList()
+                            : new List<double>();
+                        return new LossSpec(LossKind.CrossEntropy, smoothing, EquatableArray.From(weights), location);
                     }
                 }
             }
-            return new LayerSpec(index, kind, name, EquatableArray.From(args), location);
+            return LossSpec.Default;
         }
 
         /// <summary>Where parameter <paramref name="parameterIndex"/>'s argument is written, or null when it is left to its default.</summary>
-        private static LocationInfo? ArgumentLocation(AttributeSyntax? syntax, IMethodSymbol? ctor, int parameterIndex)
+        private LocationInfo? ArgumentWhere(AttributeSyntax? syntax, IMethodSymbol? ctor, int parameterIndex)
         {
-            if (syntax?.ArgumentList is null || ctor is null) return null;
+            if (!_withLocations || syntax?.ArgumentList is null || ctor is null) return null;
             string paramName = ctor.Parameters[parameterIndex].Name;
             int positional = 0;
             foreach (var arg in syntax.ArgumentList.Arguments)
@@ -228,11 +356,26 @@ namespace CnnGen.Generator.Parsing
             return null;
         }
 
-        private static bool DerivesFrom(INamedTypeSymbol type, string metadataName)
+        public static bool HasAttribute(INamedTypeSymbol symbol, string metadataName)
+            => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == metadataName);
+
+        public static bool DerivesFrom(INamedTypeSymbol type, string metadataName)
         {
             for (var t = type.BaseType; t is not null; t = t.BaseType)
                 if (t.ToDisplayString() == metadataName) return true;
             return false;
+        }
+
+        /// <summary>An identifier as C# source needs it: a keyword used as a name keeps its '@' (class @class).</summary>
+        public static string Identifier(string name)
+            => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) is SyntaxKind.NameOfKeyword
+                ? "@" + name : name;
+
+        private static string NamespaceText(INamespaceSymbol ns)
+        {
+            var parts = new List<string>();
+            for (var n = ns; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace) parts.Insert(0, Identifier(n.Name));
+            return string.Join(".", parts);
         }
 
         private static string Keyword(INamedTypeSymbol t) => t.TypeKind switch

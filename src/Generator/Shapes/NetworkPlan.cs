@@ -31,6 +31,9 @@ namespace CnnGen.Generator.Shapes
         public string BatchText => IsSpatial ? $"(N,{Channels},{Height},{Width})" : $"(N,{Channels})";
 
         public long[] Dims => IsSpatial ? new[] { Channels, Height, Width } : new[] { Channels };
+
+        public bool SameAs(TensorShape other)
+            => IsSpatial == other.IsSpatial && Channels == other.Channels && Height == other.Height && Width == other.Width;
     }
 
     /// <summary>How a tensor of a layer starts: PyTorch's defaults.</summary>
@@ -42,6 +45,7 @@ namespace CnnGen.Generator.Shapes
         Zeros,
     }
 
+    /// <summary>A parameter with its state_dict name ("3.body.0.weight"), role ("weight") and owning node's path.</summary>
     internal sealed record ParameterPlan(string Name, string Role, long[] Shape, long FanIn, InitKind Init)
     {
         public long Length
@@ -58,22 +62,52 @@ namespace CnnGen.Generator.Shapes
         }
     }
 
-    /// <summary>One layer with the shapes the compiler inferred for it.</summary>
-    internal sealed class LayerPlan
+    /// <summary>A tensor flowing between nodes: the network input or one node's output.</summary>
+    internal sealed class Value
     {
-        public LayerPlan(LayerSpec spec, TensorShape input, TensorShape output, string arguments)
+        public Value(int id, TensorShape shape, Node? producer)
         {
-            Spec = spec; Input = input; Output = output; Arguments = arguments;
+            Id = id; Shape = shape; Producer = producer;
         }
 
-        public LayerSpec Spec { get; }
-        public int Index => Spec.Index;
-        public LayerKind Kind => Spec.Kind;
-        public TensorShape Input { get; }
-        public TensorShape Output { get; }
+        public int Id { get; }
+        public TensorShape Shape { get; }
 
-        /// <summary>Arguments as a short PyTorch-like text, e.g. "32→64, k3, p1".</summary>
-        public string Arguments { get; }
+        /// <summary>The node that computes it; null for the network input.</summary>
+        public Node? Producer { get; }
+
+        /// <summary>The nodes that read it, in topological order.</summary>
+        public List<Node> Consumers { get; } = new List<Node>();
+    }
+
+    /// <summary>
+    /// One operation of the graph with its inferred shapes: a layer (from an attribute) or a join that a block adds
+    /// (the residual Add, the channel Concat). Nodes are created in topological order.
+    /// </summary>
+    internal sealed class Node
+    {
+        public Node(int id, LayerKind kind, Op op, LayerSpec? spec, string path, string title, List<Value> inputs)
+        {
+            Id = id; Kind = kind; Op = op; Spec = spec; Path = path; Title = title; Inputs = inputs;
+        }
+
+        public int Id { get; }
+        public LayerKind Kind { get; }
+        public Op Op { get; }
+
+        /// <summary>The attribute it comes from; null for joins.</summary>
+        public LayerSpec? Spec { get; }
+
+        /// <summary>The state_dict prefix of the module: "5", "3.body.0"; for a join, its block's position ("3").</summary>
+        public string Path { get; }
+
+        /// <summary>"Conv2d(32→64, k3, p1)", or "Add" / "Concat" for joins.</summary>
+        public string Title { get; }
+
+        public List<Value> Inputs { get; }
+        public Value Output { get; set; } = null!;
+
+        public TensorShape Input => Inputs[0].Shape;
 
         public List<ParameterPlan> Parameters { get; } = new List<ParameterPlan>();
         public List<BufferPlan> Buffers { get; } = new List<BufferPlan>();
@@ -91,28 +125,74 @@ namespace CnnGen.Generator.Shapes
             get { long n = 0; foreach (var p in Parameters) n += p.Length; return n; }
         }
 
-        public long ActivationBytes => Output.Size * 4;
+        /// <summary>A C# identifier fragment unique to the node: "3", "3_body_0"; joins get "3_add", "3_cat".</summary>
+        public string Key => Path.Replace('.', '_') + (Spec is null ? (Kind == LayerKind.Residual ? "_add" : "_cat") : "");
 
-        /// <summary>"Conv2d(32→64, k3, p1)".</summary>
-        public string Title => Arguments.Length == 0 ? Spec.AttributeName : $"{Spec.AttributeName}({Arguments})";
-
-        /// <summary>"[3] Conv2d(32→64, k3, p1): (N,32,14,14) → (N,64,14,14)", the comment on each layer in generated code.</summary>
-        public string Comment => $"[{Index}] {Title}: {Input.BatchText} → {Output.BatchText}";
+        /// <summary>"[3.body.0] Conv2d(32→64, k3, p1): (N,32,14,14) → (N,64,14,14)", the comment on each node in generated code.</summary>
+        public string Comment
+        {
+            get
+            {
+                string inputs = Inputs.Count == 1 ? Input.BatchText : "(" + string.Join(" + ", Inputs.ConvertAll(v => v.Shape.BatchText)) + ")";
+                return $"[{Path}] {Title}: {inputs} → {Output.Shape.BatchText}";
+            }
+        }
     }
 
-    /// <summary>A network after shape inference: layers with shapes, or the diagnostics that stopped it.</summary>
+    /// <summary>One row of the summary tree: a layer, or a block with its rows below it one level deeper.</summary>
+    internal sealed class SummaryRow
+    {
+        public SummaryRow(string path, int depth, string kind, string arguments)
+        {
+            Path = path; Depth = depth; Kind = kind; Arguments = arguments;
+        }
+
+        public string Path { get; }
+        public int Depth { get; }
+        public string Kind { get; }
+        public string Arguments { get; }
+        public TensorShape Output { get; set; } = null!;
+        public long Parameters { get; set; }
+        public long Flops { get; set; }
+
+        /// <summary>Top-level rows have a plain index ("5"); the shape constants use the path ("Layer3_body_0").</summary>
+        public string ConstantName => "Layer" + Path.Replace('.', '_');
+
+        public string Title => Arguments.Length == 0 ? Kind : $"{Kind}({Arguments})";
+    }
+
+    /// <summary>A network after shape inference: the graph with every shape, or the diagnostics that stopped it.</summary>
     internal sealed class NetworkPlan
     {
-        public NetworkPlan(NetworkSpec spec, TensorShape input, List<LayerPlan> layers, List<DiagnosticInfo> diagnostics, bool hasErrors)
+        public NetworkPlan(NetworkSpec spec, Value input, List<Node> nodes, List<SummaryRow> rows, Value? output, List<DiagnosticInfo> diagnostics, bool hasErrors)
         {
-            Spec = spec; Input = input; Layers = layers; Diagnostics = diagnostics; HasErrors = hasErrors;
+            Spec = spec; InputValue = input; Nodes = nodes; Rows = rows; OutputValue = output; Diagnostics = diagnostics; HasErrors = hasErrors;
         }
 
         public NetworkSpec Spec { get; }
-        public TensorShape Input { get; }
-        public List<LayerPlan> Layers { get; }
+        public Value InputValue { get; }
+        public TensorShape Input => InputValue.Shape;
+
+        /// <summary>Every node in topological order.</summary>
+        public List<Node> Nodes { get; }
+
+        /// <summary>The summary tree in display order.</summary>
+        public List<SummaryRow> Rows { get; }
+
+        /// <summary>The logits; null when inference stopped early.</summary>
+        public Value? OutputValue { get; }
         public List<DiagnosticInfo> Diagnostics { get; }
         public bool HasErrors { get; }
-        public TensorShape Output => Layers.Count == 0 ? Input : Layers[Layers.Count - 1].Output;
+        public TensorShape Output => (OutputValue ?? InputValue).Shape;
+
+        public IEnumerable<ParameterPlan> AllParameters
+        {
+            get { foreach (var n in Nodes) foreach (var p in n.Parameters) yield return p; }
+        }
+
+        public IEnumerable<BufferPlan> AllBuffers
+        {
+            get { foreach (var n in Nodes) foreach (var b in n.Buffers) yield return b; }
+        }
     }
 }

@@ -9,8 +9,17 @@ namespace CnnGen
     public sealed class LayerSummary
     {
         public LayerSummary(int index, string kind, string arguments, int[] outputShape, long parameterCount, long flops, long activationBytes)
+            : this(index.ToString(CultureInfo.InvariantCulture), 0, kind, arguments, outputShape, parameterCount, flops, activationBytes)
         {
-            Index = index;
+        }
+
+        /// <summary>A row inside a block: <paramref name="path"/> is its state_dict prefix ("3.body.0"), <paramref name="depth"/> how deep it is nested.</summary>
+        public LayerSummary(string path, int depth, string kind, string arguments, int[] outputShape, long parameterCount, long flops, long activationBytes)
+        {
+            Path = path;
+            Depth = depth;
+            int dot = path.LastIndexOf('.');
+            Index = int.TryParse(dot < 0 ? path : path.Substring(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int index) ? index : 0;
             Kind = kind;
             Arguments = arguments;
             OutputShape = outputShape;
@@ -19,8 +28,14 @@ namespace CnnGen
             ActivationBytes = activationBytes;
         }
 
-        /// <summary>Position in the layer list, as in PyTorch's <c>nn.Sequential</c>.</summary>
+        /// <summary>Position in its layer list (the network's, or its block's), as in PyTorch's <c>nn.Sequential</c>.</summary>
         public int Index { get; }
+
+        /// <summary>The module's state_dict prefix: "5" at the top level, "3.body.0" inside a block.</summary>
+        public string Path { get; }
+
+        /// <summary>0 for the network's own layers; 1 for the layers of a block used by one of them, and so on.</summary>
+        public int Depth { get; }
 
         /// <summary>"Conv2d", "ReLU", …</summary>
         public string Kind { get; }
@@ -43,7 +58,10 @@ namespace CnnGen
         public string ShapeText => "(N, " + string.Join(", ", OutputShape) + ")";
     }
 
-    /// <summary>The layer table of a network, computed by the generator at compile time.</summary>
+    /// <summary>
+    /// The layer table of a network, computed by the generator at compile time: one row per layer, and for a block
+    /// (Residual, Concat, Sequential) its row followed by the rows of its layers, one level deeper.
+    /// </summary>
     public sealed class NetworkSummary
     {
         public NetworkSummary(string name, int[] inputShape, LayerSummary[] layers)
@@ -53,9 +71,11 @@ namespace CnnGen
             Layers = layers;
             foreach (var l in layers)
             {
+                // Every row holds its own output; a block's row already counts the parameters and FLOPs of the rows below it.
+                TotalActivationBytes += l.ActivationBytes;
+                if (l.Depth > 0) continue;
                 TotalParameters += l.ParameterCount;
                 TotalFlops += l.Flops;
-                TotalActivationBytes += l.ActivationBytes;
             }
         }
 
@@ -81,7 +101,7 @@ namespace CnnGen
             var rows = new List<string[]> { new[] { "#", "Layer", "Arguments", "Output shape", "Params", "FLOPs", "Act. bytes" } };
             rows.Add(new[] { "", "Input", "", "(N, " + string.Join(", ", InputShape) + ")", "", "", "" });
             foreach (var l in Layers)
-                rows.Add(new[] { l.Index.ToString(ci), l.Kind, l.Arguments, l.ShapeText, l.ParameterCount.ToString("N0", ci), l.Flops.ToString("N0", ci), l.ActivationBytes.ToString("N0", ci) });
+                rows.Add(new[] { l.Path, new string(' ', 2 * l.Depth) + l.Kind, l.Arguments, l.ShapeText, l.ParameterCount.ToString("N0", ci), l.Flops.ToString("N0", ci), l.ActivationBytes.ToString("N0", ci) });
             var widths = new int[rows[0].Length];
             foreach (var r in rows)
                 for (int i = 0; i < r.Length; i++) widths[i] = Math.Max(widths[i], r[i].Length);

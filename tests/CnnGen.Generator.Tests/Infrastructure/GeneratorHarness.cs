@@ -7,6 +7,7 @@ using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Emit;
 
 namespace CnnGen.Generator.Tests.Infrastructure
@@ -73,7 +74,18 @@ namespace CnnGen.Generator.Tests.Infrastructure
             foreach (var r in result.Results)
                 if (r.Exception is not null)
                     diagnostics = diagnostics.Add(Diagnostic.Create(new DiagnosticDescriptor("CS8785", "Generator threw", r.Exception.ToString(), "Test", DiagnosticSeverity.Warning, true), Location.None));
+            // CnnGen's diagnostics come from its analyzer, which a build runs over the compilation with the generated code.
+            diagnostics = diagnostics.AddRange(AnalyzerDiagnostics(output));
             return new GeneratorOnlyRun(diagnostics, sourcesOut, compilation, output);
+        }
+
+        /// <summary>What <see cref="NetworkAnalyzer"/> reports over a compilation (suppressed diagnostics left out, as in a build).</summary>
+        public static ImmutableArray<Diagnostic> AnalyzerDiagnostics(Compilation compilation)
+        {
+            var withAnalyzers = compilation.WithAnalyzers(ImmutableArray.Create<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer>(new NetworkAnalyzer()));
+            var all = withAnalyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+            // An analyzer that throws is reported as AD0001: surface it like the generator's CS8785.
+            return all.Where(d => !d.IsSuppressed).ToImmutableArray();
         }
 
         /// <summary>The single generated source; fails when the run produced none or several.</summary>

@@ -1,4 +1,3 @@
-using System.Linq;
 using CnnGen.Generator.Model;
 
 namespace CnnGen.Generator.Tests.Infrastructure
@@ -6,22 +5,20 @@ namespace CnnGen.Generator.Tests.Infrastructure
     /// <summary>Builds <see cref="NetworkSpec"/>s directly, for tests that call shape inference without a compilation.</summary>
     internal static class Specs
     {
-        public static LayerSpec Layer(int index, LayerKind kind, params (string Name, double Value)[] args)
-            => new LayerSpec(index, kind, kind.ToString(),
-                EquatableArray.From(args.Select(a => new LayerArg(a.Name, a.Value, true, null))), null);
+        private static LayerSpec Layer(int index, LayerKind kind, Op op)
+            => new LayerSpec(index, kind, kind.ToString(), op, null, EquatableArray<ArgumentLocation>.Empty);
 
         public static NetworkSpec Network(int channels, int height, int width, params LayerSpec[] layers)
             => new NetworkSpec("Tests", "Net", "public", EquatableArray<ContainingType>.Empty, channels, height, width,
-                EquatableArray.From(layers), null, null, EquatableArray<DiagnosticInfo>.Empty);
+                EquatableArray.From(layers), LossSpec.Default, null, null, EquatableArray<DiagnosticInfo>.Empty);
 
         public static LayerSpec Conv2d(int index, long cin, long cout, long k, long s = 1, long p = 0, long d = 1, long g = 1, bool bias = true)
-            => Layer(index, LayerKind.Conv2d, ("inChannels", cin), ("outChannels", cout), ("kernelSize", k), ("stride", s),
-                ("padding", p), ("dilation", d), ("groups", g), ("bias", bias ? 1 : 0));
+            => Layer(index, LayerKind.Conv2d, new Conv2dOp(cin, cout, k, s, p, d, g, bias));
 
         public static LayerSpec MaxPool2d(int index, long k, long s = 0, long p = 0, bool ceil = false, long d = 1)
-            => Layer(index, LayerKind.MaxPool2d, ("kernelSize", k), ("stride", s), ("padding", p), ("ceilMode", ceil ? 1 : 0), ("dilation", d));
+            => Layer(index, LayerKind.MaxPool2d, new Pool2dOp(true, k, s, p, d, ceil, CountIncludePad: true));
 
         public static LayerSpec AvgPool2d(int index, long k, long s = 0, long p = 0, bool ceil = false, bool countIncludePad = true)
-            => Layer(index, LayerKind.AvgPool2d, ("kernelSize", k), ("stride", s), ("padding", p), ("ceilMode", ceil ? 1 : 0), ("countIncludePad", countIncludePad ? 1 : 0));
+            => Layer(index, LayerKind.AvgPool2d, new Pool2dOp(false, k, s, p, 1, ceil, countIncludePad));
     }
 }
