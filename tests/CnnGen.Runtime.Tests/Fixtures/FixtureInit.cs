@@ -10,8 +10,9 @@ namespace CnnGen.Tests
     /// network's parameters from their names and shapes alone.
     /// </summary>
     /// <remarks>
-    /// Names are nn.Sequential state_dict names "&lt;L&gt;.&lt;role&gt;": L = the integer before the first '.', role = the
-    /// text after the last '.'; i = the flat row-major element index. Each value is computed in float64 and rounded
+    /// Names are nn.Sequential state_dict names "&lt;L&gt;.&lt;role&gt;": L = the integer before the '.', role = the
+    /// text after the last '.'; i = the flat row-major element index. A nested name (graph cases, "3.body.0.weight")
+    /// takes L = <see cref="InitLayer"/> of its module path ("3.body.0") instead. Each value is computed in float64 and rounded
     /// to float32 once; the sine argument is evaluated left to right as ((0.7 * i) + (1.3 * L)) + offset:
     /// <list type="bullet">
     /// <item>"L.weight" of rank ≥ 2 (Conv2d, Linear): F = product of shape[1..]; value = (1 / sqrt(F)) * sin(0.7 i + 1.3 L + 0.0)</item>
@@ -58,9 +59,7 @@ namespace CnnGen.Tests
             long count = Count(shape);
             if (data.Length != count)
                 throw new ArgumentException($"'{name}': shape [{string.Join(", ", shape)}] has {count} elements, the destination {data.Length}.", nameof(data));
-            int dot = name.IndexOf('.');
-            if (dot <= 0 || !int.TryParse(name.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out int layer))
-                throw new ArgumentException($"'{name}': expected '<layer index>.<role>', as nn.Sequential names parameters.", nameof(name));
+            int layer = InitLayer(name, Prefix(name));
             string role = name.Substring(name.LastIndexOf('.') + 1);
             bool isWeight = role switch
             {
@@ -85,6 +84,22 @@ namespace CnnGen.Tests
             {
                 for (int i = 0; i < data.Length; i++) data[i] = (float)(0.1 * Math.Cos(0.7 * i + 1.3 * layer + 1.5));
             }
+        }
+
+        /// <summary>
+        /// L of module <paramref name="path"/>: the index itself for a top-level layer ("3"); for a nested module
+        /// ("3.body.0") 100 + (Σₖ (k + 1)·path[k]) mod 900 over its characters (k from 0), as make_fixtures.py's init_layer.
+        /// </summary>
+        public static int InitLayer(string name, string path)
+        {
+            int dot = path.IndexOf('.');
+            string head = dot < 0 ? path : path.Substring(0, dot);
+            if (head.Length == 0 || !int.TryParse(head, NumberStyles.None, CultureInfo.InvariantCulture, out int layer))
+                throw new ArgumentException($"'{name}': expected '<layer index>.<role>' or '<layer index>.<submodules>.<role>', as PyTorch names parameters.", nameof(name));
+            if (dot < 0) return layer;
+            long sum = 0;
+            for (int k = 0; k < path.Length; k++) sum += (k + 1L) * path[k];
+            return 100 + (int)(sum % 900);
         }
 
         private static string Prefix(string name) => name.Substring(0, Math.Max(0, name.LastIndexOf('.')));

@@ -11,6 +11,8 @@ namespace CnnGen.Tests
         [Theory]
         [InlineData("pools", 6)]
         [InlineData("strided", 6)]
+        [InlineData("nested", 10)] // graph cases: nested names ("2.body.0.body.0.weight") take FixtureInit.InitLayer
+        [InlineData("concat", 12)]
         public void FixtureInit_reproduces_the_initial_parameters_Python_stored_bit_for_bit(string name, int count)
         {
             var file = FixtureFile.Open(name).File;
@@ -47,6 +49,11 @@ namespace CnnGen.Tests
             }
             Assert.Contains("'x.weight'", Assert.Throws<ArgumentException>(() => FixtureInit.Values("x.weight", new[] { 2, 2 }, new[] { 2, 2 })).Message);
             Assert.Contains("'7.weight'", Assert.Throws<ArgumentException>(() => FixtureInit.WeightShapeOf("7.bias", shapes)).Message);
+            Assert.Contains("'body.0.weight'", Assert.Throws<ArgumentException>(() => FixtureInit.Values("body.0.weight", new[] { 2, 2 }, new[] { 2, 2 })).Message);
+            // A nested module's L comes from its whole path: "3.body.0" → 100 + (Σ (k+1)·char) mod 900, distinct from "3.body.3".
+            Assert.Equal(3, FixtureInit.InitLayer("3.weight", "3"));
+            Assert.Equal(100 + "3.body.0".Select((c, k) => (k + 1) * c).Sum() % 900, FixtureInit.InitLayer("3.body.0.weight", "3.body.0"));
+            Assert.NotEqual(FixtureInit.InitLayer("3.body.0.weight", "3.body.0"), FixtureInit.InitLayer("3.body.3.weight", "3.body.3"));
             Assert.Throws<ArgumentException>(() => FixtureInit.Fill("3.weight", new[] { 4 }, new float[3], new[] { 4 }));
         }
 
@@ -72,7 +79,8 @@ namespace CnnGen.Tests
         [Fact]
         public void Every_case_stores_each_parameter_tensor_whole_or_subsampled_with_matching_layout()
         {
-            foreach (string name in new[] { "simple_cnn", "max_pool", "no_max_pool", "strided", "pools", "bn_eval" })
+            foreach (string name in new[] { "simple_cnn", "max_pool", "no_max_pool", "strided", "pools", "bn_eval",
+                "residual_identity", "residual_projection", "nested", "concat", "sequential" })
             {
                 var fixture = FixtureFile.Open(name);
                 bool train = fixture.File.Metadata["meta.mode"] == "train";

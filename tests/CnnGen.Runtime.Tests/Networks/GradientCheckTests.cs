@@ -9,7 +9,7 @@ namespace CnnGen.Tests.Networks
     /// Whole-network gradient checks: the directional derivative Σ grad·v that ForwardBackward's gradients give must
     /// equal the central difference (L(θ + hv) − L(θ − hv)) / 2h of the loss ForwardBackward itself returns.
     /// </summary>
-    public class GradientCheckTests
+    public partial class GradientCheckTests
     {
         /// <summary>A random input batch and labels in range, from a fixed seed.</summary>
         internal static (float[] Input, int[] Labels) RandomBatch(INetwork model, int batch, int seed)
