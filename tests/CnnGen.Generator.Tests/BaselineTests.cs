@@ -52,7 +52,7 @@ namespace CnnGen.Generator.Tests
             var run = GeneratorHarness.Run(Networks.Baselines.Select(b => b.Source).ToArray());
             Assert.True(run.GeneratorDiagnostics.IsEmpty, GeneratorHarness.Describe(run.GeneratorDiagnostics));
             Assert.Equal(
-                new[] { "InternalMlp.g.cs", "Samples.Fashion.MaxPoolNet.g.cs", "Samples.Fashion.NoMaxPoolNet.g.cs", "Samples.Mnist.SimpleCnn.g.cs", "Samples.Vocabulary.StridedGroupedNet.g.cs", "Zoo.NestedAdaptiveNet.g.cs" },
+                new[] { "InternalMlp.g.cs", "Samples.Fashion.MaxPoolNet.g.cs", "Samples.Fashion.NoMaxPoolNet.g.cs", "Samples.Graphs.InceptionNet.g.cs", "Samples.Graphs.TinyResNet.g.cs", "Samples.Mnist.SimpleCnn.g.cs", "Samples.Vocabulary.StridedGroupedNet.g.cs", "Zoo.NestedAdaptiveNet.g.cs" },
                 run.Sources.Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal));
             Assert.True(run.CompilationDiagnostics.IsEmpty, GeneratorHarness.Describe(run.CompilationDiagnostics));
         }

@@ -129,6 +129,89 @@ namespace CnnGen.Generator.Tests
             }
             """;
 
+        /// <summary>The issue's TinyResNet: identity and projection residual blocks, BatchNorm, downsampling by stride 2.</summary>
+        public const string TinyResNet = """
+            using CnnGen;
+
+            namespace Samples.Graphs;
+
+            [Block]
+            [Conv2d(16, 16, 3, padding: 1, bias: false)]
+            [BatchNorm2d(16)]
+            [ReLU]
+            [Conv2d(16, 16, 3, padding: 1, bias: false)]
+            [BatchNorm2d(16)]
+            public partial class Basic16;
+
+            [Block]
+            [Conv2d(16, 32, 3, stride: 2, padding: 1, bias: false)]
+            [BatchNorm2d(32)]
+            [ReLU]
+            [Conv2d(32, 32, 3, padding: 1, bias: false)]
+            [BatchNorm2d(32)]
+            public partial class Down32;
+
+            [Block]
+            [Conv2d(16, 32, 1, stride: 2, bias: false)]
+            [BatchNorm2d(32)]
+            public partial class Project32;
+
+            [Network(3, 16, 16)]
+            [Conv2d(3, 16, 3, padding: 1, bias: false)]
+            [BatchNorm2d(16)]
+            [ReLU]
+            [Residual<Basic16>]
+            [ReLU]
+            [Residual<Down32, Project32>]
+            [ReLU]
+            [AdaptiveAvgPool2d(1, 1)]
+            [Flatten]
+            [Linear(32, 10)]
+            public partial class TinyResNet;
+            """;
+
+        /// <summary>An Inception-style network: three branches concatenated, one of them a Sequential stage with a residual inside.</summary>
+        public const string InceptionNet = """
+            using CnnGen;
+
+            namespace Samples.Graphs;
+
+            [Block]
+            [Conv2d(8, 4, 1)]
+            public partial class Narrow;
+
+            [Block]
+            [Conv2d(8, 4, 1)]
+            [ReLU]
+            [Conv2d(4, 6, 3, padding: 1)]
+            public partial class Wide;
+
+            [Block]
+            [MaxPool2d(3, 1, padding: 1)]
+            [Conv2d(8, 2, 1)]
+            public partial class Pooled;
+
+            [Block]
+            [Conv2d(12, 12, 3, padding: 1)]
+            public partial class Refine;
+
+            [Block]
+            [Residual<Refine>]
+            [ReLU]
+            public partial class Stage;
+
+            [Network(1, 12, 12)]
+            [Conv2d(1, 8, 3, padding: 1)]
+            [ReLU]
+            [Concat<Narrow, Wide, Pooled>]
+            [ReLU]
+            [Sequential<Stage>]
+            [MaxPool2d(2)]
+            [Flatten]
+            [Linear(12 * 6 * 6, 10)]
+            public partial class InceptionNet;
+            """;
+
         /// <summary>Every baseline network: the name of its approved file and its source.</summary>
         public static readonly (string Name, string Source)[] Baselines =
         {
@@ -138,6 +221,8 @@ namespace CnnGen.Generator.Tests
             ("StridedGroupedNet", StridedGroupedNet),
             ("NestedAdaptiveNet", NestedAdaptiveNet),
             ("InternalMlp", InternalMlp),
+            ("TinyResNet", TinyResNet),
+            ("InceptionNet", InceptionNet),
         };
     }
 }

@@ -583,7 +583,8 @@ namespace CnnGen.Generator.Shapes
                 draft.Parameters.Add(new ParameterPlan("", "weight", new[] { cout, cin / g, k, k }, fanIn, InitKind.UniformFanIn));
                 if (op.Bias) draft.Parameters.Add(new ParameterPlan("", "bias", new[] { cout }, fanIn, InitKind.UniformFanIn));
                 draft.Flops = 2 * cout * oh * ow * fanIn + (op.Bias ? cout * oh * ow : 0);
-                WarnUnread(layer, chain, shape, k, s, p, d, oh, ow, ceilMode: false);
+                // A strided 1×1 convolution (ResNet's projection shortcut) skips positions by design: no warning.
+                if (k > 1) WarnUnread(layer, chain, shape, k, s, p, d, oh, ow, ceilMode: false);
                 return draft;
             }
 
