@@ -15,8 +15,7 @@ namespace CnnGen.Onnx
     /// <code>
     /// var b = new OnnxGraphBuilder("SimpleCnn");
     /// string x = b.Input("input", 1, 28, 28);
-    /// b.Initializer("0.weight", new[] { 32, 1, 3, 3 }, conv.Data);
-    /// b.Initializer("0.bias", new[] { 32 }, convBias.Data);
+    /// b.Initializers(network);   // or b.Initializer("0.weight", new[] { 32, 1, 3, 3 }, values) one by one
     /// x = b.Relu(b.Conv(x, "0.weight", "0.bias", padding: (1, 1)));
     /// …
     /// b.Output(x);
@@ -88,6 +87,28 @@ namespace CnnGen.Onnx
             foreach (int d in dims) tensor.Dims.Add(d);
             _graph.Initializer.Add(tensor);
             return name;
+        }
+
+        /// <summary>
+        /// Adds every parameter and every float buffer (BatchNorm's running statistics) of <paramref name="network"/>
+        /// as initializers under their state_dict names, in the network's order; integer buffers
+        /// (<c>num_batches_tracked</c>) play no part in inference and are left out.
+        /// </summary>
+        public void Initializers(INetwork network)
+        {
+            if (network is null) throw new ArgumentNullException(nameof(network));
+            foreach (var p in network.Parameters) Initializer(p.Name, ToArray(p.Shape), p.Data);
+            foreach (var b in network.Buffers)
+            {
+                if (!b.IsInteger) Initializer(b.Name, ToArray(b.Shape), b.Data);
+            }
+        }
+
+        private static int[] ToArray(IReadOnlyList<int> shape)
+        {
+            var dims = new int[shape.Count];
+            for (int i = 0; i < dims.Length; i++) dims[i] = shape[i];
+            return dims;
         }
 
         /// <summary>

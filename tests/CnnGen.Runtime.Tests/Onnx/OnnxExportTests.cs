@@ -244,8 +244,7 @@ namespace CnnGen.Tests.Onnx
             net.Eval();
 
             var b = new OnnxGraphBuilder(nameof(CnnGen.Samples.MaxPoolNet));
-            foreach (var p in net.Parameters) b.Initializer(p.Name, p.Shape.ToArray(), p.Data);
-            foreach (var buf in net.Buffers.Where(m => !m.IsInteger)) b.Initializer(buf.Name, buf.Shape.ToArray(), buf.Data);
+            b.Initializers(net);
             string x = b.Input("input", 1, 28, 28);
             x = b.MaxPool(b.Relu(b.Conv(x, "0.weight", "0.bias")), (2, 2));
             x = b.BatchNormalization(x, "3.weight", "3.bias", "3.running_mean", "3.running_var");
