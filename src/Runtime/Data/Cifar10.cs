@@ -150,7 +150,9 @@ namespace CnnGen.Data
             {
                 try
                 {
-                    using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+                    // A firewall that drops packets should fail in a minute, not after the whole download's allowance.
+                    using var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromMinutes(1) };
+                    using var http = new HttpClient(handler) { Timeout = TimeSpan.FromMinutes(30) };
                     using var response = http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
                     response.EnsureSuccessStatusCode();
                     using var body = response.Content.ReadAsStream();
