@@ -15,6 +15,10 @@ namespace CnnGen.Data
     /// <see cref="NormalizeChannels"/> here, after the crop, so that the crop's zero padding is normalised the
     /// way torchvision's <c>Compose([RandomCrop(32, 4), RandomHorizontalFlip(), ToTensor(), Normalize(…)])</c> does it.
     /// </para>
+    /// <para>
+    /// With <c>workers</c> &gt; 1 several threads call <see cref="Apply"/> at once: an augmentation keeps no
+    /// mutable state of its own (scratch memory, if any, per thread).
+    /// </para>
     /// </summary>
     public abstract class Augmentation
     {
