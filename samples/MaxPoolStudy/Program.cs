@@ -19,8 +19,8 @@ return SampleOptions.Command("Compares Fashion-MNIST networks with and without m
 static int Run(SampleOptions o)
 {
     Directory.CreateDirectory(o.OutputDirectory);
-    var train = MnistDataset.LoadFashionMnist(o.DataDirectory, train: true, new ToTensor(), log: Console.WriteLine);
-    var test = MnistDataset.LoadFashionMnist(o.DataDirectory, train: false, new ToTensor(), log: Console.WriteLine);
+    var train = InMemoryDataset.LoadFashionMnist(o.DataDirectory, train: true, new ToTensor(), log: Console.WriteLine);
+    var test = InMemoryDataset.LoadFashionMnist(o.DataDirectory, train: false, new ToTensor(), log: Console.WriteLine);
 
     var runs = new RunBuilder()
         .Add("network", "max_pool", "no_max_pool")

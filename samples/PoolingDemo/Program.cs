@@ -37,7 +37,7 @@ static int Run(SampleOptions o)
     Console.WriteLine();
 
     // ---- Seed 000: pooling a real digit ----
-    var test = MnistDataset.LoadMnist(o.DataDirectory, train: false, new ToTensor(), log: Console.WriteLine);
+    var test = InMemoryDataset.LoadMnist(o.DataDirectory, train: false, new ToTensor(), log: Console.WriteLine);
     var image = test.GetImage(0).ToArray();
     Plots.SaveGreyscale(Path.Combine(o.OutputDirectory, "digit.png"), image, 28, 28);
 

@@ -21,8 +21,8 @@ static int Run(SampleOptions o)
     Directory.CreateDirectory(o.OutputDirectory);
     // Seed 003 normalises with mean 0.5 and std 0.5: pixels end up in [-1, 1].
     var transform = new ToTensor().Then(new Normalize(0.5f, 0.5f));
-    var train = MnistDataset.LoadMnist(o.DataDirectory, train: true, transform, log: Console.WriteLine);
-    var test = MnistDataset.LoadMnist(o.DataDirectory, train: false, transform, log: Console.WriteLine);
+    var train = InMemoryDataset.LoadMnist(o.DataDirectory, train: true, transform, log: Console.WriteLine);
+    var test = InMemoryDataset.LoadMnist(o.DataDirectory, train: false, transform, log: Console.WriteLine);
     using var trainLoader = new DataLoader(train, o.BatchSize, shuffle: true, seed: (ulong)o.Seed, trainSamples: o.TrainSamples);
     using var testLoader = new DataLoader(test, 1000);
 

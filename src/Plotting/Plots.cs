@@ -135,7 +135,7 @@ namespace CnnGen.Plotting
         /// <param name="predicted">The predicted class of each sample in <paramref name="indices"/>, or null.</param>
         /// <param name="rows">Grid rows.</param>
         /// <param name="columns">Grid columns.</param>
-        public static void SaveSampleGrid(string path, MnistDataset dataset, IReadOnlyList<int> indices, IReadOnlyList<int>? predicted = null, int rows = 4, int columns = 5)
+        public static void SaveSampleGrid(string path, InMemoryDataset dataset, IReadOnlyList<int> indices, IReadOnlyList<int>? predicted = null, int rows = 4, int columns = 5)
         {
             if (dataset is null) throw new ArgumentNullException(nameof(dataset));
             if (indices is null) throw new ArgumentNullException(nameof(indices));

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.ExceptionServices;
 using System.Threading;
+using System.Threading.Tasks;
 using CnnGen.Randomness;
 
 namespace CnnGen.Data
@@ -13,15 +14,19 @@ namespace CnnGen.Data
     public readonly struct Batch
     {
         private readonly float[] _input;
-        private readonly int[] _labels;
+        private readonly int[]? _labels;
+        private readonly float[]? _targets;
         private readonly int _sampleSize;
+        private readonly int _targetSize;
 
-        internal Batch(float[] input, int[] labels, int count, int sampleSize, int index)
+        internal Batch(float[] input, int[]? labels, float[]? targets, int count, int sampleSize, int targetSize, int index)
         {
             _input = input;
             _labels = labels;
+            _targets = targets;
             Count = count;
             _sampleSize = sampleSize;
+            _targetSize = targetSize;
             Index = index;
         }
 
@@ -37,14 +42,23 @@ namespace CnnGen.Data
         /// <summary>The same values as <see cref="Input"/>, as memory that can be stored or handed to another thread.</summary>
         public ReadOnlyMemory<float> InputMemory => new ReadOnlyMemory<float>(_input, 0, Count * _sampleSize);
 
-        /// <summary>Count class indices.</summary>
-        public ReadOnlySpan<int> Labels => new ReadOnlySpan<int>(_labels, 0, Count);
+        /// <summary>Count class indices (a dataset with labels only).</summary>
+        public ReadOnlySpan<int> Labels => _labels is null
+            ? throw new InvalidOperationException("This batch comes from a dataset with float targets, not class labels; read Targets.")
+            : new ReadOnlySpan<int>(_labels, 0, Count);
+
+        /// <summary>Count × target-size float targets (a dataset made with <see cref="InMemoryDataset.WithTargets"/> only).</summary>
+        public ReadOnlySpan<float> Targets => _targets is null
+            ? throw new InvalidOperationException("This batch comes from a dataset with class labels, not float targets; read Labels.")
+            : new ReadOnlySpan<float>(_targets, 0, Count * _targetSize);
     }
 
     /// <summary>
-    /// Cuts a <see cref="MnistDataset"/> into batches, shuffled per epoch from a seed, and prepares the next
+    /// Cuts a <see cref="InMemoryDataset"/> into batches, shuffled per epoch from a seed, and prepares the next
     /// batch on a background thread while the current one is being trained on (double buffering: two batch
-    /// buffers, allocated once, so the steady state allocates nothing).
+    /// buffers, allocated once, so the steady state allocates nothing). An optional <see cref="Augmentation"/>
+    /// runs on each sample as it is copied into the batch, on that same background thread (or on
+    /// <c>workers</c> threads); its random draws depend on (seed, epoch, sample index) only.
     /// <para>
     /// Shuffling: epoch <c>e</c>'s order is a Fisher–Yates shuffle drawn from <c>Rng(seed, e)</c>, so it depends
     /// only on the seed and the epoch number. A resumed run therefore sees exactly the batches it would have seen.
@@ -57,8 +71,10 @@ namespace CnnGen.Data
     public sealed class DataLoader : IDisposable
     {
         private readonly float[][] _inputs = new float[2][];
-        private readonly int[][] _labels = new int[2][];
+        private readonly int[]?[] _labels = new int[2][];
+        private readonly float[]?[] _targets = new float[2][];
         private readonly int[] _order;
+        private int _epoch;
 
         // Background filling: the consumer posts a job (batch index, slot) and waits for its completion.
         private Thread? _worker;
@@ -80,8 +96,14 @@ namespace CnnGen.Data
         /// <param name="dropLast">Leave out a last batch smaller than <paramref name="batchSize"/>.</param>
         /// <param name="trainSamples">Use only the first N samples of the dataset (null: all), e.g. for a quick run.</param>
         /// <param name="prefetch">Prepare the next batch on a background thread (true) or on the caller's thread.</param>
-        public DataLoader(MnistDataset dataset, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false, int? trainSamples = null, bool prefetch = true)
+        /// <param name="augmentation">Applied to each sample's copy in the batch (random crop, flip, normalisation…); null: none.</param>
+        /// <param name="workers">Threads that fill one batch (copy and augment its samples); the result does not depend on it.</param>
+        public DataLoader(InMemoryDataset dataset, int batchSize, bool shuffle = false, ulong seed = 0, bool dropLast = false, int? trainSamples = null, bool prefetch = true,
+            Augmentation? augmentation = null, int workers = 1)
         {
+            if (workers <= 0) throw new ArgumentOutOfRangeException(nameof(workers), workers, "The number of workers must be positive.");
+            Augmentation = augmentation;
+            Workers = workers;
             Dataset = dataset ?? throw new ArgumentNullException(nameof(dataset));
             if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
             if (trainSamples is int limit && (limit <= 0 || limit > dataset.Count))
@@ -99,12 +121,13 @@ namespace CnnGen.Data
             for (int s = 0; s < 2; s++)
             {
                 _inputs[s] = new float[batchSize * size];
-                _labels[s] = new int[batchSize];
+                if (dataset.HasLabels) _labels[s] = new int[batchSize];
+                else _targets[s] = new float[batchSize * dataset.TargetSize];
             }
             _order = new int[SampleCount];
         }
 
-        public MnistDataset Dataset { get; }
+        public InMemoryDataset Dataset { get; }
 
         public int BatchSize { get; }
 
@@ -115,6 +138,12 @@ namespace CnnGen.Data
         public bool DropLast { get; }
 
         public bool Prefetch { get; }
+
+        /// <summary>The per-sample augmentation, or null.</summary>
+        public Augmentation? Augmentation { get; }
+
+        /// <summary>Threads that fill one batch.</summary>
+        public int Workers { get; }
 
         /// <summary>Samples drawn from per epoch (the dataset's count, or the trainSamples limit).</summary>
         public int SampleCount { get; }
@@ -159,16 +188,31 @@ namespace CnnGen.Data
         {
             int start = batchIndex * BatchSize;
             int count = Math.Min(BatchSize, SampleCount - start);
-            int size = Dataset.SampleSize;
-            float[] src = Dataset.Images;
-            float[] dst = _inputs[slot];
-            int[] labels = _labels[slot];
-            for (int i = 0; i < count; i++)
+            if (Workers == 1 || count == 1)
             {
-                int sample = _order[start + i];
-                Array.Copy(src, (long)sample * size, dst, (long)i * size, size);
-                labels[i] = Dataset.Labels[sample];
+                for (int i = 0; i < count; i++) FillSample(start, i, slot);
             }
+            else
+            {
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Workers }, i => FillSample(start, i, slot));
+            }
+        }
+
+        /// <summary>Copies sample <c>_order[start + i]</c> into position i of the slot and augments it there.</summary>
+        private void FillSample(int start, int i, int slot)
+        {
+            var d = Dataset;
+            int size = d.SampleSize;
+            int sample = _order[start + i];
+            var image = new Span<float>(_inputs[slot], i * size, size);
+            new ReadOnlySpan<float>(d.Images, sample * size, size).CopyTo(image);
+            if (Augmentation is not null)
+            {
+                var random = new AugmentationRandom(Seed, _epoch, sample);
+                Augmentation.Apply(image, d.Channels, d.Height, d.Width, ref random);
+            }
+            if (_labels[slot] is int[] labels) labels[i] = d.Labels[sample];
+            else Array.Copy(d.Targets!, (long)sample * d.TargetSize, _targets[slot]!, (long)i * d.TargetSize, d.TargetSize);
         }
 
         private int CountOf(int batchIndex) => Math.Min(BatchSize, SampleCount - batchIndex * BatchSize);
@@ -266,6 +310,7 @@ namespace CnnGen.Data
                     throw new InvalidOperationException("This DataLoader is already walking an epoch; finish or dispose that enumerator first (one loader serves one consumer at a time).");
                 loader._epochActive = true;
                 loader.FillOrder(loader._order, epoch);
+                loader._epoch = epoch;
                 _loader = loader;
                 _next = start;
                 _current = default;
@@ -294,7 +339,7 @@ namespace CnnGen.Data
                     l.Fill(_next, slot);
                 }
                 _started = true;
-                _current = new Batch(l._inputs[slot], l._labels[slot], l.CountOf(_next), l.Dataset.SampleSize, _next);
+                _current = new Batch(l._inputs[slot], l._labels[slot], l._targets[slot], l.CountOf(_next), l.Dataset.SampleSize, l.Dataset.TargetSize, _next);
                 _next++;
                 return true;
             }

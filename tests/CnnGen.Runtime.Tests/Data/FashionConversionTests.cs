@@ -38,8 +38,8 @@ namespace CnnGen.Tests.Data
             Assert.Equal(new[] { 2, 0, 0 }, result.EmptyRowsSkipped);
             Assert.Equal(new[] { 1, 1, 1 }, result.UnusedRows);
 
-            var train = MnistDataset.FromIdxFolder(dir, train: true, transform: new Normalize(0, 1));
-            var test = MnistDataset.FromIdxFolder(dir, train: false, transform: new Normalize(0, 1));
+            var train = InMemoryDataset.FromIdxFolder(dir, train: true, transform: new Normalize(0, 1));
+            var test = InMemoryDataset.FromIdxFolder(dir, train: false, transform: new Normalize(0, 1));
             Assert.Equal(new[] { 0, 1, 2, 0, 1, 2 }, train.Labels);
             Assert.Equal(new[] { 0, 1, 2 }, test.Labels);
             // Train sample i is image i/3 of class i%3 (empty rows not counted); test takes the next image.
@@ -107,7 +107,7 @@ namespace CnnGen.Tests.Data
             Assert.True(DatasetFetcher.HasIdxFiles(target));
             Assert.Contains(messages, m => m.Contains("train-images-idx3-ubyte: [2, 28, 28]"));
             // LoadMnist now finds them without fetching.
-            var test = MnistDataset.LoadMnist(Path.Combine(dir, "data"), train: false, download: false);
+            var test = InMemoryDataset.LoadMnist(Path.Combine(dir, "data"), train: false, download: false);
             Assert.Equal(new[] { 3 }, test.Labels);
             Assert.Equal(1f, test.Images[0]);
         }

@@ -42,7 +42,7 @@ namespace CnnGen.Tests.Data
             pixels[784 + 5] = 51;
             IdxWriter.Write(Path.Combine(dir, "train-images-idx3-ubyte"), new[] { 2, 28, 28 }, pixels);
             IdxWriter.Write(Path.Combine(dir, "train-labels-idx1-ubyte.gz"), new[] { 2 }, new byte[] { 7, 3 }, gzip: true);
-            var ds = MnistDataset.FromIdxFolder(dir, train: true);
+            var ds = InMemoryDataset.FromIdxFolder(dir, train: true);
             Assert.Equal(2, ds.Count);
             Assert.Equal(new[] { 7, 3 }, ds.Labels);
             Assert.Equal(1f, ds.Images[0]);
@@ -56,7 +56,7 @@ namespace CnnGen.Tests.Data
             string dir = TestData.TempDir();
             IdxWriter.Write(Path.Combine(dir, "i"), new[] { 2, 28, 28 }, new byte[2 * 784]);
             IdxWriter.Write(Path.Combine(dir, "l"), new[] { 3 }, new byte[3]);
-            var e = Assert.Throws<InvalidDataException>(() => MnistDataset.FromIdxFiles(Path.Combine(dir, "i"), Path.Combine(dir, "l")));
+            var e = Assert.Throws<InvalidDataException>(() => InMemoryDataset.FromIdxFiles(Path.Combine(dir, "i"), Path.Combine(dir, "l")));
             Assert.Contains("2 images", e.Message);
             Assert.Contains("3 labels", e.Message);
         }
@@ -65,7 +65,7 @@ namespace CnnGen.Tests.Data
         public void Missing_files_without_download_tell_where_to_put_them()
         {
             string dir = TestData.TempDir();
-            var e = Assert.Throws<DatasetUnavailableException>(() => MnistDataset.LoadMnist(dir, train: true, download: false));
+            var e = Assert.Throws<DatasetUnavailableException>(() => InMemoryDataset.LoadMnist(dir, train: true, download: false));
             Assert.Contains(Path.Combine(dir, "mnist"), e.Message);
             Assert.Contains("train-images-idx3-ubyte", e.Message);
         }

@@ -164,7 +164,7 @@ namespace CnnGen.Tests.Training
         /// A linearly separable 3-class problem on 2×2 "images": class c has its bright pixel at position c
         /// (plus deterministic noise), so a softmax regression can learn it.
         /// </summary>
-        public static MnistDataset Separable(int count, ulong seed = 7)
+        public static InMemoryDataset Separable(int count, ulong seed = 7)
         {
             var rng = new Randomness.Rng(seed);
             var images = new float[count * 4];
@@ -176,11 +176,11 @@ namespace CnnGen.Tests.Training
                 for (int i = 0; i < 4; i++) images[n * 4 + i] = (float)(rng.NextDouble() * 0.3);
                 images[n * 4 + c] += 1f;
             }
-            return new MnistDataset(images, labels, 1, 2, 2, 3, "separable");
+            return new InMemoryDataset(images, labels, 1, 2, 2, 3, "separable");
         }
 
         /// <summary>Sample i has all values equal to i, label i mod classes: lets a test tell samples apart.</summary>
-        public static MnistDataset Indexed(int count, int sampleSize = 3, int classes = 4)
+        public static InMemoryDataset Indexed(int count, int sampleSize = 3, int classes = 4)
         {
             var images = new float[count * sampleSize];
             var labels = new int[count];
@@ -189,7 +189,7 @@ namespace CnnGen.Tests.Training
                 for (int i = 0; i < sampleSize; i++) images[n * sampleSize + i] = n;
                 labels[n] = n % classes;
             }
-            return new MnistDataset(images, labels, 1, 1, sampleSize, classes, "indexed");
+            return new InMemoryDataset(images, labels, 1, 1, sampleSize, classes, "indexed");
         }
 
         public static string TempDir()

