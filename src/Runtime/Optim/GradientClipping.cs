@@ -19,7 +19,7 @@ namespace CnnGen.Optim
         /// <summary>
         /// Computes the norm of all gradients together, as if concatenated into one vector, and when it exceeds
         /// <paramref name="maxNorm"/> scales every gradient in place by maxNorm / (norm + 1e-6). Returns the norm
-        /// before clipping. A NaN or infinite norm makes every gradient NaN (PyTorch does the same), unless
+        /// before clipping. As in PyTorch, a NaN norm makes every gradient NaN and an infinite one scales them by 0, unless
         /// <paramref name="errorIfNonfinite"/> asks for an exception instead, which then leaves the gradients as they were.
         /// </summary>
         /// <param name="parameters">The parameters whose <see cref="Parameter.Grad"/> is clipped.</param>

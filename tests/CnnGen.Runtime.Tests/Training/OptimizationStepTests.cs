@@ -96,6 +96,51 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
+        public void A_stop_waits_for_the_accumulated_step_and_resume_continues_batches_and_schedule_as_if_uninterrupted()
+        {
+            var ds = TestData.Separable(90);   // 9 batches of 10: steps after batches 3, 6, 9 of each epoch
+            TrainerOptions Options(Sgd opt, string? dir = null, bool resume = false, System.Threading.CancellationToken token = default, Action<int, int, float>? onBatch = null)
+                => new TrainerOptions
+                {
+                    Progress = ProgressMode.Silent, HandleCtrlC = false, AccumulateSteps = 3, Scheduler = new StepLR(opt, 2, 0.5),
+                    CheckpointDirectory = dir, Resume = resume, CancellationToken = token, OnBatchEnd = onBatch,
+                };
+
+            var reference = new FakeLogisticNetwork(1, 2, 2, 3);
+            var refOpt = new Sgd(reference.Parameters, 0.3f, momentum: 0.9f);
+            using (var loader = new DataLoader(ds, 10, shuffle: true, seed: 8))
+                Trainer.Fit(reference, refOpt, loader, null, 2, Options(refOpt));
+
+            string dir = TestData.TempDir();
+            try
+            {
+                var model = new FakeLogisticNetwork(1, 2, 2, 3);
+                var opt = new Sgd(model.Parameters, 0.3f, momentum: 0.9f);
+                using var cts = new System.Threading.CancellationTokenSource();
+                FitResult fit;
+                using (var loader = new DataLoader(ds, 10, shuffle: true, seed: 8))
+                    fit = Trainer.Fit(model, opt, loader, null, 2, Options(opt, dir, token: cts.Token, onBatch: (e, b, _) => { if (e == 2 && b == 3) cts.Cancel(); }));
+                Assert.True(fit.Interrupted);
+                Assert.Equal(3 + 2, opt.StepCount);                        // batch 4 asked to stop; batches 5 and 6 completed the step
+                Assert.Equal(6, Checkpoint.TryReadState(dir)!.BatchesDone);
+
+                var resumed = new FakeLogisticNetwork(1, 2, 2, 3, seed: 77);
+                var opt2 = new Sgd(resumed.Parameters, 0.3f, momentum: 0.9f);
+                using (var loader = new DataLoader(ds, 10, shuffle: true, seed: 8))
+                    Trainer.Fit(resumed, opt2, loader, null, 2, Options(opt2, dir, resume: true));
+                Assert.Equal(refOpt.StepCount, opt2.StepCount);
+                Assert.Equal(refOpt.LearningRate, opt2.LearningRate);     // StepLR at step 5: 0.3 · 0.5²
+                Assert.Equal((float)(0.3 * 0.25), opt2.LearningRate);
+                for (int p = 0; p < reference.Parameters.Count; p++)
+                    Assert.Equal(reference.Parameters[p].Data.ToArray(), resumed.Parameters[p].Data.ToArray());
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        [Fact]
         public void Bad_options_are_refused_before_training()
         {
             var model = new FakeLogisticNetwork(1, 2, 2, 3);
