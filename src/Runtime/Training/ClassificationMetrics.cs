@@ -106,9 +106,12 @@ namespace CnnGen.Training
                 new(prefix + "macro_recall", MacroRecall),
                 new(prefix + "macro_f1", MacroF1),
             };
+            var used = new HashSet<string>(StringComparer.Ordinal);
             foreach (var c in PerClass)
             {
+                // Two names that differ only in punctuation would give the same column: the second gets its index.
                 string name = ColumnSafe(c.Name);
+                if (!used.Add(name)) name += "_" + c.Class.ToString(CultureInfo.InvariantCulture);
                 list.Add(new(prefix + "precision_" + name, c.Precision));
                 list.Add(new(prefix + "recall_" + name, c.Recall));
                 list.Add(new(prefix + "f1_" + name, c.F1));

@@ -100,6 +100,17 @@ namespace CnnGen.Tests.Optim
         }
 
         [Fact]
+        public void OneCycleLR_three_phase_linear_matches_PyTorch()
+        {
+            var c = Case("OneCycleLR", 2);
+            Assert.True(c.GetProperty("args").GetProperty("three_phase").GetBoolean());
+            var opt = NewSgd(c, momentum: 0.9f);
+            var schedule = new OneCycleLR(opt, Arg(c, "max_lr"), (int)Arg(c, "total_steps"), Arg(c, "pct_start"), AnnealStrategy.Linear,
+                                          divFactor: Arg(c, "div_factor"), finalDivFactor: Arg(c, "final_div_factor"), threePhase: true);
+            Follows(c, opt, schedule, () => opt.Momentum, "momentum");
+        }
+
+        [Fact]
         public void SequentialLR_warm_up_then_cosine_matches_PyTorch()
         {
             var c = Case("SequentialLR");

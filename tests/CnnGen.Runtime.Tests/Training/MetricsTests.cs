@@ -60,6 +60,11 @@ namespace CnnGen.Tests.Training
                          columns.Take(7).Select(c => c.Key));
             Assert.Equal(4 + 3 * 5, columns.Count);
             Assert.Contains("macro", m.ToText());
+
+            var punctuated = new ConfusionMatrix(2, new[] { "T-shirt/top", "T-shirt top" });
+            punctuated.Add(0, 0);
+            Assert.Equal(new[] { "test_f1_T_shirt_top", "test_f1_T_shirt_top_1" },
+                         ClassificationMetrics.From(punctuated, 1, 1).ToColumns().Where(c => c.Key.StartsWith("test_f1_")).Select(c => c.Key));
         }
 
         [Fact]
