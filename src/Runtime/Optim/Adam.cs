@@ -49,8 +49,8 @@ namespace CnnGen.Optim
             }
         }
 
-        /// <summary>Decay rate of the first moment.</summary>
-        public float Beta1 { get; }
+        /// <summary>Decay rate of the first moment. <see cref="OneCycleLR"/> cycles it per step.</summary>
+        public float Beta1 { get; internal set; }
 
         /// <summary>Decay rate of the second moment.</summary>
         public float Beta2 { get; }

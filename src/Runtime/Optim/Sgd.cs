@@ -44,8 +44,8 @@ namespace CnnGen.Optim
                 _momentumBuffers[i] = momentum != 0 ? new float[Parameters[i].Length] : Array.Empty<float>();
         }
 
-        /// <summary>Momentum factor (0: plain SGD).</summary>
-        public float Momentum { get; }
+        /// <summary>Momentum factor (0: plain SGD). <see cref="OneCycleLR"/> cycles it per step.</summary>
+        public float Momentum { get; internal set; }
 
         /// <summary>L2 penalty added to the gradient.</summary>
         public float WeightDecay { get; }

@@ -26,6 +26,12 @@ namespace CnnGen.Training
         int TrainSamples,
         float LearningRate)
     {
+        /// <summary>
+        /// Further evaluation metrics as named columns (top-k accuracy, per-class precision/recall/F1 from
+        /// <see cref="ClassificationMetrics.ToColumns"/>), or null. Written into the results files and checkpoints.
+        /// </summary>
+        public IReadOnlyList<KeyValuePair<string, double>>? Metrics { get; init; }
+
         /// <summary>One line for logs: "epoch 3  loss 0.2981  acc 91.20%  test_loss …".</summary>
         public string ToLine(int? totalEpochs = null)
         {
@@ -55,8 +61,21 @@ namespace CnnGen.Training
             w.WriteNumber("run_duration", RunDuration.TotalSeconds);
             w.WriteNumber("train_samples", TrainSamples);
             w.WriteNumber("learning_rate", LearningRate);
+            WriteMetrics(w);
             w.WriteEndObject();
         }
+
+        /// <summary>The <see cref="Metrics"/> as a "metrics" object of name → number (NaN as null), when there are any.</summary>
+        internal void WriteMetrics(Utf8JsonWriter w)
+        {
+            if (Metrics is null) return;
+            w.WriteStartObject(MetricsKey);
+            foreach (var kv in Metrics) JsonNumbers.WriteFinite(w, kv.Key, kv.Value);
+            w.WriteEndObject();
+        }
+
+        /// <summary>The JSON key of the nested metrics object.</summary>
+        internal const string MetricsKey = "metrics";
 
         internal static EpochResult ReadJson(JsonElement e)
         {
@@ -65,6 +84,13 @@ namespace CnnGen.Training
             static double Req(JsonElement e, string name)
                 => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble()
                    : throw new FormatException($"an epoch record has no number \"{name}\"");
+            List<KeyValuePair<string, double>>? metrics = null;
+            if (e.TryGetProperty(MetricsKey, out var m) && m.ValueKind == JsonValueKind.Object)
+            {
+                metrics = new List<KeyValuePair<string, double>>();
+                foreach (var p in m.EnumerateObject())
+                    metrics.Add(new(p.Name, p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : double.NaN));
+            }
             return new EpochResult(
                 (int)Req(e, "epoch"),
                 Req(e, "loss"),
@@ -74,7 +100,7 @@ namespace CnnGen.Training
                 TimeSpan.FromSeconds(Req(e, "epoch_duration")),
                 TimeSpan.FromSeconds(Req(e, "run_duration")),
                 (int)(Opt(e, "train_samples") ?? 0),
-                (float)(Opt(e, "learning_rate") ?? 0));
+                (float)(Opt(e, "learning_rate") ?? 0)) { Metrics = metrics };
         }
     }
 

@@ -13,7 +13,11 @@ namespace CnnGen.Training
     /// <param name="Accuracy">Fraction of samples whose highest logit is the label, in [0, 1].</param>
     /// <param name="Count">Samples evaluated.</param>
     /// <param name="Correct">Samples classified correctly.</param>
-    public sealed record EvaluationResult(double Loss, double Accuracy, int Count, int Correct);
+    public sealed record EvaluationResult(double Loss, double Accuracy, int Count, int Correct)
+    {
+        /// <summary>Top-k accuracy and per-class precision, recall and F1 over the same samples (null when not measured).</summary>
+        public ClassificationMetrics? Metrics { get; init; }
+    }
 
     /// <summary>Accuracy, cross-entropy and whole-dataset evaluation, in evaluation mode.</summary>
     public static class Evaluation
@@ -44,6 +48,31 @@ namespace CnnGen.Training
             return correct;
         }
 
+        /// <summary>
+        /// Number of rows whose label is among the <paramref name="k"/> highest logits. Ties go to the lower class
+        /// index, as in <see cref="ArgMax"/>, so k = 1 counts what <see cref="CountCorrect"/> counts; a NaN label
+        /// logit is never among them.
+        /// </summary>
+        public static int CountTopKCorrect(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, int k)
+        {
+            CheckShapes(logits, labels, classes);
+            if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
+            int correct = 0;
+            for (int i = 0; i < labels.Length; i++)
+            {
+                var row = logits.Slice(i * classes, classes);
+                int label = labels[i];
+                float target = row[label];
+                if (float.IsNaN(target)) continue;
+                // The label's rank: classes that beat it (higher, or equal with a lower index).
+                int ahead = 0;
+                for (int c = 0; c < classes && ahead < k; c++)
+                    if (row[c] > target || (row[c] == target && c < label)) ahead++;
+                if (ahead < k) correct++;
+            }
+            return correct;
+        }
+
         /// <summary>Fraction of correct rows, in [0, 1].</summary>
         public static double Accuracy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes)
             => labels.Length == 0 ? 0 : (double)CountCorrect(logits, labels, classes) / labels.Length;
@@ -64,18 +93,28 @@ namespace CnnGen.Training
         /// Loss and accuracy of <paramref name="model"/> over every batch of <paramref name="loader"/> (its epoch 0
         /// order), in evaluation mode; the model's previous mode is restored afterwards.
         /// </summary>
-        public static EvaluationResult Evaluate(INetwork model, DataLoader loader, CancellationToken cancellationToken = default)
-            => Evaluate(model, loader, null, cancellationToken);
+        /// <remarks>
+        /// The result's <see cref="EvaluationResult.Metrics"/> has the top-<paramref name="topK"/> accuracy (k capped
+        /// at the class count) and per-class precision, recall and F1.
+        /// </remarks>
+        public static EvaluationResult Evaluate(INetwork model, DataLoader loader, CancellationToken cancellationToken = default, int topK = DefaultTopK)
+            => Evaluate(model, loader, null, cancellationToken, topK);
 
-        internal static EvaluationResult Evaluate(INetwork model, DataLoader loader, Action<int>? onBatch, CancellationToken cancellationToken)
+        /// <summary>The k of the top-k accuracy the trainer records.</summary>
+        public const int DefaultTopK = 5;
+
+        internal static EvaluationResult Evaluate(INetwork model, DataLoader loader, Action<int>? onBatch, CancellationToken cancellationToken, int topK = DefaultTopK)
         {
             if (model is null) throw new ArgumentNullException(nameof(model));
             if (loader is null) throw new ArgumentNullException(nameof(loader));
             CheckCompatible(model, loader);
             int classes = model.OutputSize;
             var logits = new float[loader.BatchSize * classes];
+            if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "k must be ≥ 1.");
+            int k = Math.Min(topK, classes);
+            var confusion = new ConfusionMatrix(classes, loader.Dataset.ClassCount == classes ? loader.Dataset.ClassNames : null);
             double lossSum = 0;
-            int correct = 0, count = 0;
+            int correct = 0, count = 0, topKCorrect = 0;
             bool wasTraining = model.IsTraining;
             model.Eval();
             try
@@ -87,6 +126,8 @@ namespace CnnGen.Training
                     model.Predict(batch.Input, batch.Count, out_);
                     lossSum += CrossEntropySum(out_, batch.Labels, classes);
                     correct += CountCorrect(out_, batch.Labels, classes);
+                    topKCorrect += CountTopKCorrect(out_, batch.Labels, classes, k);
+                    confusion.Add(out_, batch.Labels);
                     count += batch.Count;
                     onBatch?.Invoke(batch.Index);
                 }
@@ -95,7 +136,10 @@ namespace CnnGen.Training
             {
                 if (wasTraining) model.Train();
             }
-            return new EvaluationResult(count == 0 ? 0 : lossSum / count, count == 0 ? 0 : (double)correct / count, count, correct);
+            return new EvaluationResult(count == 0 ? 0 : lossSum / count, count == 0 ? 0 : (double)correct / count, count, correct)
+            {
+                Metrics = ClassificationMetrics.From(confusion, k, topKCorrect),
+            };
         }
 
         /// <summary>The predicted class of every sample the loader serves, in its epoch 0 order.</summary>

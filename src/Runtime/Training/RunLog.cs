@@ -16,7 +16,9 @@ namespace CnnGen.Training
     /// <summary>
     /// Records every epoch of every run of an experiment and saves them as <c>results.csv</c> and
     /// <c>results.json</c> (one row per epoch: run, epoch, loss, accuracy, test_loss, test_accuracy,
-    /// epoch_duration, run_duration in seconds, then each hyperparameter), culture-invariant.
+    /// epoch_duration, run_duration in seconds, then the evaluation metrics when there are any — test_top5_accuracy,
+    /// test_macro_precision/recall/f1, per class test_precision_NAME, test_recall_NAME, test_f1_NAME; nested under
+    /// "metrics" in the JSON — then each hyperparameter), culture-invariant.
     /// </summary>
     public sealed class RunLog
     {
@@ -34,8 +36,18 @@ namespace CnnGen.Training
         /// <summary>Hyperparameter names in order of first appearance.</summary>
         public IReadOnlyList<string> ParameterNames => _parameterNames;
 
+        private readonly List<string> _metricNames = new List<string>();
+
+        /// <summary>Names of the evaluation metrics recorded (<see cref="EpochResult.Metrics"/>), in order of first appearance.</summary>
+        public IReadOnlyList<string> MetricNames => _metricNames;
+
         /// <summary>All columns of the CSV, in order.</summary>
-        public IReadOnlyList<string> Columns => StandardColumns.Concat(_parameterNames).ToArray();
+        public IReadOnlyList<string> Columns => StandardColumns.Concat(_metricNames).Concat(_parameterNames).ToArray();
+
+        /// <summary>The printed table's columns: the CSV's without the per-class metrics, which would make it too wide to read.</summary>
+        private string[] PrintedMetrics => _metricNames.Where(n => !ClassificationMetrics.IsPerClassColumn(n)).ToArray();
+
+        private string[] PrintedColumns => StandardColumns.Concat(PrintedMetrics).Concat(_parameterNames).ToArray();
 
         /// <summary>Records one epoch of <paramref name="run"/>.</summary>
         public void Add(RunParameters run, EpochResult epoch)
@@ -45,6 +57,11 @@ namespace CnnGen.Training
             foreach (string k in run.Keys)
             {
                 if (!_parameterNames.Contains(k)) _parameterNames.Add(k);
+            }
+            if (epoch.Metrics is not null)
+            {
+                foreach (var kv in epoch.Metrics)
+                    if (!_metricNames.Contains(kv.Key)) _metricNames.Add(kv.Key);
             }
             _entries.Add(new RunLogEntry(run, epoch));
         }
@@ -65,7 +82,7 @@ namespace CnnGen.Training
         {
             var sb = new StringBuilder();
             sb.Append(string.Join(",", Columns.Select(Escape))).Append('\n');
-            foreach (var row in _entries.Select(e => Cells(e, "R", "R"))) sb.Append(string.Join(",", row.Select(Escape))).Append('\n');
+            foreach (var row in _entries.Select(e => Cells(e, "R", "R", _metricNames))) sb.Append(string.Join(",", row.Select(Escape))).Append('\n');
             return sb.ToString();
         }
 
@@ -88,6 +105,7 @@ namespace CnnGen.Training
                     if (e.TestAccuracy is double ta) w.WriteNumber("test_accuracy", ta); else w.WriteNull("test_accuracy");
                     w.WriteNumber("epoch_duration", e.EpochDuration.TotalSeconds);
                     w.WriteNumber("run_duration", e.RunDuration.TotalSeconds);
+                    e.WriteMetrics(w);
                     foreach (string name in _parameterNames)
                     {
                         if (!entry.Run.TryGetValue(name, out object v)) { w.WriteNull(name); continue; }
@@ -141,6 +159,7 @@ namespace CnnGen.Training
                         foreach (var p in r.EnumerateObject())
                         {
                             if (Array.IndexOf(StandardColumns, p.Name) >= 0 || p.Value.ValueKind == JsonValueKind.Null) continue;
+                            if (p.Name == EpochResult.MetricsKey && p.Value.ValueKind == JsonValueKind.Object) continue;
                             object v = p.Value.ValueKind switch
                             {
                                 JsonValueKind.True => true,
@@ -191,8 +210,9 @@ namespace CnnGen.Training
         public void Print(TextWriter? output = null, string sortBy = "accuracy", int? top = null)
         {
             var rows = Sorted(sortBy).Take(top ?? int.MaxValue).ToArray();
-            string[] cols = Columns.ToArray();
-            var cells = rows.Select(r => Cells(r, "0.0000", "0.00")).ToArray();
+            string[] cols = PrintedColumns;
+            var metrics = PrintedMetrics;
+            var cells = rows.Select(r => Cells(r, "0.0000", "0.00", metrics)).ToArray();
             if (output is not null || Console.IsOutputRedirected)
             {
                 (output ?? Console.Out).Write(ToText(cols, cells));
@@ -207,7 +227,10 @@ namespace CnnGen.Training
 
         /// <summary>The sorted table as aligned plain text.</summary>
         public string ToText(string sortBy = "accuracy")
-            => ToText(Columns.ToArray(), Sorted(sortBy).Select(e => Cells(e, "0.0000", "0.00")).ToArray());
+        {
+            var metrics = PrintedMetrics;
+            return ToText(PrintedColumns, Sorted(sortBy).Select(e => Cells(e, "0.0000", "0.00", metrics)).ToArray());
+        }
 
         private static string ToText(string[] cols, string[][] cells)
         {
@@ -226,7 +249,7 @@ namespace CnnGen.Training
         /// One row of cells: metrics in <paramref name="metric"/> format, durations in <paramref name="seconds"/>
         /// ("R" for the CSV, which keeps full precision; rounded for the printed table), then each hyperparameter.
         /// </summary>
-        private string[] Cells(RunLogEntry entry, string metric, string seconds)
+        private string[] Cells(RunLogEntry entry, string metric, string seconds, IReadOnlyList<string> metricNames)
         {
             var inv = CultureInfo.InvariantCulture;
             var e = entry.Epoch;
@@ -241,9 +264,19 @@ namespace CnnGen.Training
                 e.EpochDuration.TotalSeconds.ToString(seconds, inv),
                 e.RunDuration.TotalSeconds.ToString(seconds, inv),
             };
+            foreach (string name in metricNames)
+                list.Add(MetricValue(e, name) is double v ? v.ToString(metric, inv) : "");
             foreach (string name in _parameterNames)
                 list.Add(entry.Run.TryGetValue(name, out object v) ? RunParameters.FormatValue(v) : "");
             return list.ToArray();
+        }
+
+        private static double? MetricValue(EpochResult e, string name)
+        {
+            if (e.Metrics is null) return null;
+            foreach (var kv in e.Metrics)
+                if (kv.Key == name) return kv.Value;
+            return null;
         }
 
         private static string Escape(string s)

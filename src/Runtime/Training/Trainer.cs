@@ -30,7 +30,7 @@ namespace CnnGen.Training
     }
 
     /// <summary>Options of <see cref="Trainer.Fit"/>.</summary>
-    public sealed class TrainerOptions
+    public sealed partial class TrainerOptions
     {
         /// <summary>Where checkpoints are written after each epoch and on interruption; null: no checkpoints.</summary>
         public string? CheckpointDirectory { get; init; }
@@ -151,6 +151,7 @@ namespace CnnGen.Training
             private readonly DataLoader? _test;
             private readonly int _epochs;
             private readonly TrainerOptions _o;
+            private readonly OptimizationStep _step;
             private readonly float[] _logits;
             private readonly List<EpochResult> _history = new List<EpochResult>();
             private readonly TextWriter _out;
@@ -168,6 +169,7 @@ namespace CnnGen.Training
                 _test = test;
                 _epochs = epochs;
                 _o = o;
+                _step = new OptimizationStep(model, opt, o);
                 _logits = new float[train.BatchSize * model.OutputSize];
                 _out = o.Output ?? Console.Out;
                 _live = o.Progress == ProgressMode.Live
@@ -233,7 +235,7 @@ namespace CnnGen.Training
                             float loss = _model.ForwardBackward(batch.Input, batch.Labels, n, logits);
                             if (!float.IsFinite(loss))
                                 throw new TrainingDivergedException(shown, batch.Index, _train.BatchCount, loss, _opt.LearningRate);
-                            _opt.Step();
+                            _step.AfterBackward(n);
                             lossSum += (double)loss * n;
                             correct += Evaluation.CountCorrect(logits, batch.Labels, _model.OutputSize);
                             seen += n;
@@ -258,7 +260,7 @@ namespace CnnGen.Training
                                 _out.WriteLine(Status(shown, batchesDone, lossSum, correct, seen, perSecond)
                                     + "  ETA " + EpochResult.Format(TimeSpan.FromSeconds(Math.Max(0, eta))));
                             }
-                            if (stop.IsCancellationRequested)
+                            if (stop.IsCancellationRequested && !_step.HasPending)   // stop between optimizer steps only
                             {
                                 interrupted = true;
                                 break;
@@ -292,6 +294,7 @@ namespace CnnGen.Training
                         return new FitResult(_history.ToArray(), true, _o.CheckpointDirectory);
                     }
 
+                    _step.FinishEpoch();
                     EvaluationResult? eval = null;
                     if (_test is not null)
                     {
@@ -323,7 +326,7 @@ namespace CnnGen.Training
                         epochClock.Elapsed,
                         RunTime,
                         (int)seen,
-                        _opt.LearningRate);
+                        _opt.LearningRate) { Metrics = eval?.Metrics?.ToColumns() };
                     _history.Add(result);
                     startBatch = 0;
                     lossSum = 0;
