@@ -25,12 +25,12 @@ namespace CnnGen.Tests.Training
             };
 
         /// <summary>50 random 1×6×6 images in 3 classes for <see cref="TinyNet"/> (a generated network without BatchNorm).</summary>
-        private static MnistDataset Images(int count = 50)
+        private static InMemoryDataset Images(int count = 50)
         {
             var rng = new Randomness.Rng(11);
             var images = new float[count * 36];
             for (int i = 0; i < images.Length; i++) images[i] = (float)(rng.NextDouble() * 2 - 1);
-            return new MnistDataset(images, Enumerable.Range(0, count).Select(i => i % 3).ToArray(), 1, 6, 6, 3, "random");
+            return new InMemoryDataset(images, Enumerable.Range(0, count).Select(i => i % 3).ToArray(), 1, 6, 6, 3, "random");
         }
 
         private static float[][] Weights(INetwork m) => m.Parameters.Select(p => p.Data.ToArray()).ToArray();
