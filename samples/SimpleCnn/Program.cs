@@ -41,12 +41,7 @@ static int Run(SampleOptions o)
     log.Add(run, fit);
     log.Save(o.OutputDirectory);
     Plots.SaveTrainingCurves(log, Path.Combine(o.OutputDirectory, "curves.png"), title: "SimpleCnn on MNIST");
-    if (fit.Interrupted)
-    {
-        // Ctrl+C: the trainer saved a checkpoint after the last step; stop here rather than evaluate half-trained weights.
-        Console.WriteLine($"Interrupted: the checkpoint in {Path.Combine(o.OutputDirectory, "checkpoint")} continues with --resume.");
-        return 130;
-    }
+    if (SampleResults.Interrupted(fit, o)) return 130;
 
     string weights = Path.Combine(o.OutputDirectory, "simple_cnn.safetensors");
     model.Save(weights);
@@ -54,17 +49,9 @@ static int Run(SampleOptions o)
     // Seed 003's figure: 20 test images with what the model says and what they are.
     var indices = new List<int>();
     for (int i = 0; i < 20; i++) indices.Add(i);
-    var logits = new float[20 * SimpleCnn.Shapes.OutputSize];
-    model.Predict(test.Images.AsSpan(0, 20 * SimpleCnn.Shapes.InputSize), 20, logits);
-    var predicted = new List<int>();
-    for (int i = 0; i < 20; i++) predicted.Add(Evaluation.ArgMax(logits.AsSpan(i * 10, 10)));
-    Plots.SaveSampleGrid(Path.Combine(o.OutputDirectory, "predictions.png"), test, indices, predicted);
+    Plots.SaveSampleGrid(Path.Combine(o.OutputDirectory, "predictions.png"), test, indices, SampleResults.PredictFirst(model, test, 20));
 
-    var confusion = ConfusionMatrix.Compute(model, testLoader);
-    Console.WriteLine();
-    Console.WriteLine("Confusion matrix on the test set (rows: label, columns: predicted):");
-    confusion.Print();
-
+    var confusion = SampleResults.PrintConfusion(model, testLoader);
     Console.WriteLine($"Test accuracy {confusion.Accuracy * 100:F2}%. Weights: {weights}. Results, curves and predictions: {o.OutputDirectory}");
     return 0;
 }

@@ -35,7 +35,8 @@ namespace CnnGen.Cpu
         /// <summary>
         /// The gradient both inputs of an add receive (the same for each): dy, or with <see cref="Epilogue.ReLU"/>
         /// dy where y &gt; 0 and 0 where y ≤ 0 (a NaN y passes dy, as the ReLU backward does). Written into
-        /// <paramref name="dx"/> or added to it, as <paramref name="write"/> says. With Overwrite, dx may be dy.
+        /// <paramref name="dx"/> or added to it, as <paramref name="write"/> says. With Overwrite, dx may be dy (the same
+        /// window); with Accumulate it must not be, or dy would be counted twice.
         /// <paramref name="y"/> is the forward's output, read only with <see cref="Epilogue.ReLU"/> (may be empty otherwise).
         /// </summary>
         public static void Backward(FloatBuffer y, FloatBuffer dy, FloatBuffer dx, int length, Epilogue epilogue, GradWrite write)
@@ -43,6 +44,8 @@ namespace CnnGen.Cpu
             CheckEpilogue(epilogue);
             CheckWrite(write);
             ElementwiseMap.CheckLength("Add backward", length, dy.Length, nameof(dy), dx.Length, nameof(dx));
+            if (write == GradWrite.Accumulate && length > 0 && SameWindow(dy, dx))
+                throw new ArgumentException("Add backward: dx is dy; accumulating a gradient into itself would count it twice.", nameof(dx));
             bool relu = epilogue == Epilogue.ReLU;
             if (relu) ElementwiseMap.CheckLength("Add backward", length, y.Length, nameof(y), y.Length, nameof(y));
             Op op = (relu, write) switch

@@ -80,7 +80,7 @@ namespace CnnGen.Tests
         public void Every_case_stores_each_parameter_tensor_whole_or_subsampled_with_matching_layout()
         {
             foreach (string name in new[] { "simple_cnn", "max_pool", "no_max_pool", "strided", "pools", "bn_eval",
-                "residual_identity", "residual_projection", "nested", "concat", "sequential" })
+                "residual_identity", "residual_projection", "nested", "concat", "sequential", "residual_eval" })
             {
                 var fixture = FixtureFile.Open(name);
                 bool train = fixture.File.Metadata["meta.mode"] == "train";

@@ -25,12 +25,32 @@ namespace CnnGen.Tests.Networks
             model = fixture switch
             {
                 "residual_identity" => new ParityResidualIdentity(1, maxBatch),
-                "residual_projection" => new TinyResidualNet(1, maxBatch),
+                "residual_projection" or "residual_eval" => new TinyResidualNet(1, maxBatch),
                 "nested" => new ParityNested(1, maxBatch),
                 "concat" => new ParityConcat(1, maxBatch),
                 "sequential" => new ParitySequential(1, maxBatch),
                 _ => null,
             };
+        }
+
+        /// <summary>
+        /// residual_eval: TinyResidualNet in eval mode with non-trivial running statistics in every BatchNorm, in the
+        /// body and in the shortcut. ForwardBackward uses them and leaves them alone; Predict gives the same logits
+        /// whatever the mode.
+        /// </summary>
+        [Fact]
+        public void Residual_network_in_eval_mode_matches_PyTorch_and_Predict_uses_the_running_statistics()
+        {
+            One_forward_backward_matches_PyTorch_logits_loss_gradients_and_buffers("residual_eval");
+
+            var fixture = FixtureFile.Open("residual_eval");
+            var model = Prepared(fixture);
+            var (input, _, batch) = Batch(fixture);
+            var logits = new float[batch * model.OutputSize];
+            model.Train();
+            model.Predict(input, batch, logits);
+            fixture.Expect("logits").AssertClose(logits, Rel, Abs);
+            foreach (var b in model.Buffers) fixture.Expect("init", b.Name).AssertClose(b.Data, 0, 0);
         }
 
         /// <summary>

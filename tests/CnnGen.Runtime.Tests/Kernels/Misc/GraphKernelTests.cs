@@ -173,6 +173,7 @@ namespace CnnGen.Tests.Kernels.Misc
             Assert.Throws<ArgumentOutOfRangeException>(() => AddKernel.Forward(four, four, four, -1));
             Assert.Throws<ArgumentOutOfRangeException>(() => AddKernel.Forward(four, four, four, 4, (Epilogue)7));
             Assert.Throws<ArgumentOutOfRangeException>(() => AddKernel.Backward(four, four, four, 4, Epilogue.None, (GradWrite)7));
+            Assert.Contains("dx is dy", Assert.Throws<ArgumentException>(() => AddKernel.Backward(four, four, four, 4, Epilogue.ReLU, GradWrite.Accumulate)).Message);
         }
 
         /// <summary>Three branches of 2, 3 and 1 channels (4×5 each) into one 6-channel output, sample by sample.</summary>
