@@ -20,7 +20,7 @@ namespace CnnGen.Samples
         }
 
         /// <summary>The model's predicted class for each of the first <paramref name="count"/> images of <paramref name="dataset"/>.</summary>
-        public static List<int> PredictFirst(INetwork model, MnistDataset dataset, int count)
+        public static List<int> PredictFirst(INetwork model, InMemoryDataset dataset, int count)
         {
             var logits = new float[count * model.OutputSize];
             model.Predict(dataset.Images.AsSpan(0, count * model.InputSize), count, logits);

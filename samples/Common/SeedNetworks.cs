@@ -58,7 +58,6 @@ namespace CnnGen.Samples
     public partial class NoMaxPoolNet;
 }
 
-#if CNNGEN_GRAPH_GENERATOR // enabled when the graph generator lands (issue 9): delete this line and the #endif
 namespace CnnGen.Samples
 {
     // ResNet-14 for 1×28×28 images (samples/ResNet): a CIFAR-style ResNet (He et al. 2015, §4.2) with three stages of
@@ -161,4 +160,3 @@ namespace CnnGen.Samples
     [Linear(64, 10)]
     public partial class ResNet14;
 }
-#endif

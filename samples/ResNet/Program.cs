@@ -27,8 +27,8 @@ static int Run(SampleOptions o)
     const float Mean = 0.2860f, Std = 0.3530f;
     // Dataset transforms run once, at load time: the same deterministic normalisation for training and test.
     var transform = new ToTensor().Then(new Normalize(Mean, Std));
-    var train = MnistDataset.LoadFashionMnist(o.DataDirectory, train: true, transform, log: Console.WriteLine);
-    var test = MnistDataset.LoadFashionMnist(o.DataDirectory, train: false, transform, log: Console.WriteLine);
+    var train = InMemoryDataset.LoadFashionMnist(o.DataDirectory, train: true, transform, log: Console.WriteLine);
+    var test = InMemoryDataset.LoadFashionMnist(o.DataDirectory, train: false, transform, log: Console.WriteLine);
     // TODO(augmentation): the issue trains this sample with random crop (28×28 from the image padded by 4) and a
     // random horizontal flip, drawn afresh for every training batch, once src/Runtime/Data has them (another change
     // adds them). They belong to the training loader only, here; the test loader and evaluate_in_pytorch.py never
