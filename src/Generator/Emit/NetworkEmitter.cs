@@ -86,6 +86,7 @@ namespace CnnGen.Generator.Emit
             EmitFieldsAndConstructor();
             EmitInitialisation();
             EmitSurface();
+            EmitOnnxExport();
             EmitCpu();
             _w.Close();
 

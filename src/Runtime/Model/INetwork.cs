@@ -57,6 +57,12 @@ namespace CnnGen
         /// </summary>
         ulong DropoutStep { get; set; }
 
+        /// <summary>
+        /// Writes the inference graph as an ONNX model (opset 17; BatchNorm in its eval form, Dropout left out), for ONNX
+        /// Runtime and other ONNX tools. Generated networks implement it; other implementations need not.
+        /// </summary>
+        void ExportOnnx(string path) => throw new NotSupportedException($"{GetType().Name} cannot export ONNX.");
+
         /// <summary>Writes parameters and buffers to a safetensors file with PyTorch state_dict names.</summary>
         void Save(string path);
 

@@ -233,6 +233,9 @@ namespace CnnGen.Onnx
             return Finish(node);
         }
 
+        /// <summary>The input unchanged (a network whose last layer is the identity in inference, such as Dropout).</summary>
+        public string Identity(string input, string? output = null) => Finish(Node("Identity", output, input));
+
         /// <summary>Element-wise sum (a residual connection).</summary>
         public string Add(string a, string b, string? output = null) => Finish(Node("Add", output, a, b));
 
