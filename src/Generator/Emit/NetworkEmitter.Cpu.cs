@@ -203,23 +203,86 @@ namespace CnnGen.Generator.Emit
             _w.Close();
             _w.Line();
 
+            var loss = _spec.Loss;
+            if (loss.Kind == LossKind.CrossEntropy)
+            {
+                EmitTrainingEntry("int", "labels", () =>
+                {
+                    _w.Line("if (labels.Length != batch)");
+                    _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: {{labels.Length}} labels for a batch of {{batch}}.\", nameof(labels));");
+                }, () =>
+                {
+                    _w.Open("for (int row = 0; row < batch; row++)");
+                    _w.Line("if ((uint)labels[row] >= (uint)Shapes.OutputSize)");
+                    _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: label {{labels[row]}} of sample {{row}} is outside the {{Shapes.OutputSize}} classes [0, {{Shapes.OutputSize}}).\", nameof(labels));");
+                    _w.Close();
+                }, grad =>
+                {
+                    if (loss.LabelSmoothing == 0 && loss.ClassWeights.Count == 0)
+                    {
+                        _w.Comment("Softmax + cross-entropy in one pass: the mean loss, and dLoss/dLogits into the output's gradient.");
+                        _w.Line($"float loss = {Cpu}SoftmaxCrossEntropyKernel.ForwardBackward(output, labels, {grad}, batch, Shapes.OutputSize);");
+                    }
+                    else
+                    {
+                        _w.Comment($"[CrossEntropyLoss] with label smoothing {F(loss.LabelSmoothing)}{(loss.ClassWeights.Count > 0 ? " and class weights" : "")}: the mean loss and dLoss/dLogits, as torch.nn.CrossEntropyLoss.");
+                        string weights = loss.ClassWeights.Count > 0 ? ", classWeights: s_classWeights" : "";
+                        _w.Line($"float loss = {Cpu}CrossEntropyLossKernel.ForwardBackward(output, labels, {grad}, batch, Shapes.OutputSize, labelSmoothing: {F(loss.LabelSmoothing)}{weights});");
+                    }
+                });
+                if (loss.ClassWeights.Count > 0)
+                    _w.Line($"private static readonly float[] s_classWeights = {{ {string.Join(", ", loss.ClassWeights.Select(F))} }};");
+            }
+            else
+            {
+                string kernel = loss.Kind == LossKind.MSE ? "MSELossKernel" : "BCEWithLogitsLossKernel";
+                string attribute = loss.Kind == LossKind.MSE ? "MSELoss" : "BCEWithLogitsLoss";
+                // The class-label entry points exist on every network (INetwork); this one trains on float targets.
+                foreach (string signature in new[] { "global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int batch", "global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int batch, global::System.Span<float> logits" })
+                {
+                    _w.Line("/// <inheritdoc/>");
+                    _w.Line($"public float ForwardBackward({signature})");
+                    _w.Line($"    => throw new global::System.InvalidOperationException(\"{_spec.ClassName} trains with [{attribute}], which needs float targets: call ForwardBackward(input, targets, batch) with Shapes.OutputSize = {N(_plan.Output.Size)} targets per sample.\");");
+                    _w.Line();
+                }
+                EmitTrainingEntry("float", "targets", () =>
+                {
+                    _w.Line("if (targets.Length != (long)batch * Shapes.OutputSize)");
+                    _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: targets holds {{targets.Length}} floats, but {{batch}} samples need {{(long)batch * Shapes.OutputSize}}.\", nameof(targets));");
+                }, () =>
+                {
+                    _w.Open("for (int i = 0; i < targets.Length; i++)");
+                    _w.Line("if (!float.IsFinite(targets[i]))");
+                    _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: target {{i % Shapes.OutputSize}} of sample {{i / Shapes.OutputSize}} is {{targets[i]}}, not a finite number.\", nameof(targets));");
+                    _w.Close();
+                }, grad =>
+                {
+                    _w.Comment($"[{attribute}]: the mean loss over every element, and dLoss/dOutput into the output's gradient, as torch.nn.{attribute}.");
+                    _w.Line($"float loss = {Cpu}{kernel}.ForwardBackward(output, targets, {grad}, batch, Shapes.OutputSize);");
+                });
+            }
+        }
+
+        /// <summary>
+        /// A training entry point: checks everything before the forward pass (which moves BatchNorm's running statistics,
+        /// so a refused call changes nothing), runs forward, the loss and backward.
+        /// </summary>
+        private void EmitTrainingEntry(string targetType, string targets, System.Action checkLength, System.Action checkValues, System.Action<string> emitLoss)
+        {
+            string parameters = $"global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<{targetType}> {targets}, int batch";
+            var output = _plan.OutputValue!;
+            string outField = "_act" + _exec.StorageOf(output).Name;
             _w.Line("/// <inheritdoc/>");
-            _w.Line("public float ForwardBackward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int batch)");
-            _w.Line("    => ForwardBackward(input, labels, batch, default);");
+            _w.Line($"public float ForwardBackward({parameters})");
+            _w.Line($"    => ForwardBackward(input, {targets}, batch, default);");
             _w.Line();
             _w.Line("/// <inheritdoc/>");
-            _w.Open("public float ForwardBackward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int batch, global::System.Span<float> logits)");
+            _w.Open($"public float ForwardBackward({parameters}, global::System.Span<float> logits)");
             _w.Line("CheckInput(nameof(ForwardBackward), input.Length, batch);");
-            _w.Line("if (labels.Length != batch)");
-            _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: {{labels.Length}} labels for a batch of {{batch}}.\", nameof(labels));");
+            checkLength();
             _w.Line("if (!logits.IsEmpty && logits.Length != (long)batch * Shapes.OutputSize)");
             _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: logits holds {{logits.Length}} floats, but {{batch}} samples need {{(long)batch * Shapes.OutputSize}}.\", nameof(logits));");
-            // Everything about the call is checked before the forward pass, which moves BatchNorm's running statistics:
-            // a refused call changes nothing.
-            _w.Open("for (int row = 0; row < batch; row++)");
-            _w.Line("if ((uint)labels[row] >= (uint)Shapes.OutputSize)");
-            _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: label {{labels[row]}} of sample {{row}} is outside the {{Shapes.OutputSize}} classes [0, {{Shapes.OutputSize}}).\", nameof(labels));");
-            _w.Close();
+            checkValues();
             // BatchNorm over one value per channel per sample (BatchNorm1d, or a 1×1 map) cannot estimate a variance from one sample.
             var firstBatchNorm1d = BatchNorms.FirstOrDefault(l => !l.Input.IsSpatial || l.Input.Height * l.Input.Width == 1);
             if (firstBatchNorm1d != null)
@@ -235,8 +298,7 @@ namespace CnnGen.Generator.Emit
             _w.Line("Forward(batch, training);");
             _w.Line($"var output = {outField}.Slice(0, batch * Shapes.OutputSize);");
             _w.Line("if (!logits.IsEmpty) output.Span.CopyTo(logits);");
-            _w.Comment("Softmax + cross-entropy in one pass: the mean loss, and dLoss/dLogits into the output's gradient.");
-            _w.Line($"float loss = {Cpu}SoftmaxCrossEntropyKernel.ForwardBackward(output, labels, _gradSlot{_exec.GradientSlot(output)}.Slice(0, batch * Shapes.OutputSize), batch, Shapes.OutputSize);");
+            emitLoss($"_gradSlot{_exec.GradientSlot(output)}.Slice(0, batch * Shapes.OutputSize)");
             _w.Line("Backward(batch, training);");
             _w.Line("return loss;");
             _w.Close();

@@ -51,6 +51,17 @@ namespace CnnGen
         float ForwardBackward(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batch, Span<float> logits);
 
         /// <summary>
+        /// Forward and backward pass against float targets, for a network declared with [MSELoss] or [BCEWithLogitsLoss]
+        /// (<see cref="OutputSize"/> targets per sample). Returns the mean loss and writes every <see cref="Parameter.Grad"/>.
+        /// A network that trains on class labels refuses it.
+        /// </summary>
+        float ForwardBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch) => ForwardBackward(input, targets, batch, default);
+
+        /// <summary>As <see cref="ForwardBackward(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>, also copying the batch's outputs out.</summary>
+        float ForwardBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch, Span<float> logits)
+            => throw new InvalidOperationException($"{Name} trains on class labels (cross-entropy): call ForwardBackward(input, labels, batch), or declare [MSELoss] or [BCEWithLogitsLoss] on the network to train on float targets.");
+
+        /// <summary>
         /// Training passes that have drawn dropout masks so far (a mask is a pure function of the seed, this count
         /// and the element). Checkpoints save it so that a resumed run draws the masks an uninterrupted run would.
         /// Always 0 for a network without Dropout.
