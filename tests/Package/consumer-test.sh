@@ -2,7 +2,7 @@
 # The package as a user meets it. Packs CnnGen into a temporary folder, creates a console project outside the
 # solution that gets CnnGen by PackageReference from that folder only (everything else from nuget.org, in a package
 # cache of its own so a stale CnnGen from another build cannot be used), and checks:
-#   1. the README's "Add it to your project" program builds, trains (on a small generated MNIST-shaped set), saves
+#   1. the README's "Add it to your project" program (and every other C# snippet there) builds; the program trains (on a small generated MNIST-shaped set), saves
 #      its weights and reaches a test accuracy far above chance;
 #   2. a wrong network fails the build with its CNN id (CNN0005 at the Linear);
 #   3. `#pragma warning disable CNN0008` around a network silences CNN0008, which the same network reports without it.
@@ -48,9 +48,12 @@ dotnet add package CnnGen --version "$version" >"$work/add.log" 2>&1 || { cat "$
 # The README's program, exactly as printed there.
 sed -n '/<!-- consumer-program -->/,/<!-- \/consumer-program -->/p' "$repo/README.md" | sed '1,/^```csharp$/d;/^```$/,$d' >Program.cs
 grep -q "partial class" Program.cs || fail "could not read the program between the consumer-program markers in README.md"
+# And every other C# snippet of the README, compiled (not run) beside it.
+/usr/bin/env python3 "$repo/tests/Package/readme_snippets.py" "$repo/README.md" .
 
-step "1. build, train, save"
-dotnet build -c Release -nologo -v quiet >"$work/build1.log" 2>&1 || { cat "$work/build1.log"; fail "the README program does not build against the package"; }
+step "1. build (with the README's snippets), train, save"
+dotnet build -c Release -nologo -v quiet >"$work/build1.log" 2>&1 || { cat "$work/build1.log"; fail "the README program or a README snippet (Snippet<N>.cs names its line) does not build against the package"; }
+rm Snippet*.cs
 /usr/bin/env python3 "$repo/tests/Package/make_idx.py" data/mnist
 dotnet run -c Release --no-build >"$work/run.log" 2>&1 || { cat "$work/run.log"; fail "the README program failed"; }
 cat "$work/run.log" | tail -n 5
