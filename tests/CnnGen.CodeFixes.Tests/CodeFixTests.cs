@@ -298,5 +298,38 @@ namespace CnnGen.CodeFixes.Tests
                 [CnnGen.Flatten]
                 public partial class Typo;
                 """);
+
+        // No edit fixes a generic network class (CNN0001 says so): the class is already partial, so nothing is offered.
+        [Fact]
+        public Task Cnn0001_offers_nothing_when_the_class_is_already_partial()
+        {
+            const string source = """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [Flatten]
+                [Linear(784, 10)]
+                public partial class {|CNN0001:Generic|}<T>;
+                """;
+            return CodeFixTest<MakePartialCodeFix>.Check(
+                new ContractAnalyzer("CNN0001", node => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax c ? c.Identifier.GetLocation() : null),
+                source, source);
+        }
+
+        // A CNN0008 whose unread rows no padding and no ceilMode can reach (stride larger than the window) carries
+        // neither property: no action is offered rather than a wrong one.
+        [Fact]
+        public Task Cnn0008_offers_nothing_without_a_fitting_value()
+        {
+            const string source = """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [{|CNN0008:MaxPool2d(2, 3)|}]
+                [Flatten]
+                public partial class Skips;
+                """;
+            return CodeFixTest<KeepUnreadInputCodeFix>.Check(UnreadRows("MaxPool2d", "(2, 3)"), source, source);
+        }
     }
 }
