@@ -6,7 +6,8 @@
 #      its weights and reaches a test accuracy far above chance;
 #   2. a wrong network fails the build with its CNN id (CNN0005 at the Linear);
 #   3. `#pragma warning disable CNN0008` around a network silences CNN0008, which the same network reports without it.
-# Run by .ci/run after the tests; about a minute and a half on two cores. Keeps its folder on failure (path printed).
+# Before those, it checks the package's layout (lib/ and analyzers/, no dependency on our own projects, metadata).
+# Run by .ci/run after the tests; 2.5 minutes on two busy cores. Keeps its folder on failure (path printed).
 set -euo pipefail
 # Check 3 needs CNN0008 to come from a DiagnosticAnalyzer: the compiler does not apply #pragma to a source generator's
 # diagnostics. Empty this once NetworkAnalyzer reports CNN0001-0010 (the check then runs; it says so when it passes).
@@ -24,6 +25,25 @@ step "pack"
 dotnet pack "$repo/CnnGen.sln" -c Release -o "$work/feed" -v quiet -nologo >"$work/pack.log" 2>&1 || { cat "$work/pack.log"; fail "dotnet pack"; }
 version=$(dotnet msbuild "$repo/src/Runtime/CnnGen.Runtime.csproj" -getProperty:Version)
 [ -f "$work/feed/CnnGen.$version.nupkg" ] || fail "no CnnGen.$version.nupkg in $work/feed: $(ls "$work/feed")"
+[ -f "$work/feed/CnnGen.Plotting.$version.nupkg" ] || fail "no CnnGen.Plotting.$version.nupkg in $work/feed: $(ls "$work/feed")"
+# The layout: what the application references in lib/, what only the compiler and the IDE load in analyzers/, and
+# no package dependency on our own projects (they are inside this package).
+/usr/bin/env python3 - "$work/feed/CnnGen.$version.nupkg" <<'PY' || fail "CnnGen.$version.nupkg is not laid out as it should be"
+import re, sys, zipfile
+package = zipfile.ZipFile(sys.argv[1])
+names = set(package.namelist())
+expected = {"lib/net10.0/CnnGen.Runtime.dll", "lib/net10.0/CnnGen.Attributes.dll", "README.md",
+            "analyzers/dotnet/cs/CnnGen.Generator.dll", "analyzers/dotnet/cs/CnnGen.CodeFixes.dll"}
+problems = [f"missing {n}" for n in sorted(expected - names)]
+problems += [f"{n} does not belong in lib/" for n in names if n.startswith("lib/") and re.search(r"Generator|CodeFixes|CodeAnalysis", n)]
+problems += [f"unexpected folder in {n}" for n in names if n.startswith("lib/") and not n.startswith("lib/net10.0/")]
+nuspec = package.read("CnnGen.nuspec").decode("utf-8")
+problems += [f"package dependency on {d}" for d in re.findall(r'<dependency id="(CnnGen[^"]*)"', nuspec)]
+problems += [f"nuspec lacks <{tag}>" for tag in ("description", "license", "readme", "tags") if f"<{tag}" not in nuspec]
+for p in problems:
+    print("  " + p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
 
 mkdir -p "$work/app"
 cat >"$work/app/nuget.config" <<XML
