@@ -20,6 +20,13 @@ namespace CnnGen.Samples
 
         /// <summary>Builds the command line: --epochs, --batch-size, --lr, --data, --out, --threads, --train-samples, --seed, --resume.</summary>
         public static RootCommand Command(string description, string sampleName, int epochs, int batchSize, float lr, int seed, Func<SampleOptions, int> run)
+            => Command(description, sampleName, epochs, batchSize, lr, seed, run, trains: true);
+
+        /// <summary>The command line of a sample that trains nothing: only --data, --out and --threads.</summary>
+        public static RootCommand CommandWithoutTraining(string description, string sampleName, Func<SampleOptions, int> run)
+            => Command(description, sampleName, epochs: 1, batchSize: 1, lr: 1, seed: 0, run, trains: false);
+
+        private static RootCommand Command(string description, string sampleName, int epochs, int batchSize, float lr, int seed, Func<SampleOptions, int> run, bool trains)
         {
             var epochsOption = new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => epochs };
             var batchOption = new Option<int>("--batch-size") { Description = "Samples per step", DefaultValueFactory = _ => batchSize };
@@ -32,21 +39,24 @@ namespace CnnGen.Samples
             var resumeOption = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out" };
 
             var root = new RootCommand(description);
-            foreach (var o in new Option[] { epochsOption, batchOption, lrOption, dataOption, outOption, threadsOption, trainSamplesOption, seedOption, resumeOption })
+            var offered = trains
+                ? new Option[] { epochsOption, batchOption, lrOption, dataOption, outOption, threadsOption, trainSamplesOption, seedOption, resumeOption }
+                : new Option[] { dataOption, outOption, threadsOption };
+            foreach (var o in offered)
                 root.Options.Add(o);
             root.SetAction(parse =>
             {
                 var options = new SampleOptions
                 {
-                    Epochs = parse.GetValue(epochsOption),
-                    BatchSize = parse.GetValue(batchOption),
-                    LearningRate = parse.GetValue(lrOption),
+                    Epochs = trains ? parse.GetValue(epochsOption) : epochs,
+                    BatchSize = trains ? parse.GetValue(batchOption) : batchSize,
+                    LearningRate = trains ? parse.GetValue(lrOption) : lr,
                     DataDirectory = parse.GetValue(dataOption)!,
                     OutputDirectory = parse.GetValue(outOption)!,
                     Threads = parse.GetValue(threadsOption),
-                    TrainSamples = parse.GetValue(trainSamplesOption),
-                    Seed = parse.GetValue(seedOption),
-                    Resume = parse.GetValue(resumeOption),
+                    TrainSamples = trains ? parse.GetValue(trainSamplesOption) : null,
+                    Seed = trains ? parse.GetValue(seedOption) : seed,
+                    Resume = trains && parse.GetValue(resumeOption),
                 };
                 string? error = options.Validate();
                 if (error is not null)

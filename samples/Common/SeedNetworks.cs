@@ -2,11 +2,11 @@ using CnnGen;
 
 namespace CnnGen.Samples
 {
-    // The seed networks, declared once for the samples and the benchmarks (tests/CnnGen.Benchmarks/compare.py
+    // The samples' networks, declared once for the samples and the benchmarks (tests/CnnGen.Benchmarks/compare.py
     // builds the same three in PyTorch). The generator checks every number below at compile time.
 
     /// <summary>
-    /// Seed 003: the MNIST SimpleCNN. Two conv + pool blocks take 1×28×28 to 64×7×7; the generator computes the
+    /// The MNIST SimpleCNN. Two conv + pool blocks take 1×28×28 to 64×7×7; the generator computes the
     /// 7 × 7 × 64 = 3136 inputs of the first Linear and stops the build if they don't fit.
     /// </summary>
     [Network(1, 28, 28)]
@@ -23,7 +23,7 @@ namespace CnnGen.Samples
     [Linear(128, 10)]
     public partial class SimpleCnn;
 
-    /// <summary>Seed 001's `max_pool` network for Fashion-MNIST, with BatchNorm after the first pool and the first Linear.</summary>
+    /// <summary>The max-pooling study's `max_pool` network for Fashion-MNIST, with BatchNorm after the first pool and the first Linear.</summary>
     [Network(1, 28, 28)]
     [Conv2d(1, 6, 5)]
     [ReLU]
@@ -41,7 +41,7 @@ namespace CnnGen.Samples
     [Linear(60, 10)]
     public partial class MaxPoolNet;
 
-    /// <summary>Seed 001's `no_max_pool`: the same network without the pools, so the first Linear sees 12 × 20 × 20.</summary>
+    /// <summary>The max-pooling study's `no_max_pool`: the same network without the pools, so the first Linear sees 12 × 20 × 20.</summary>
     [Network(1, 28, 28)]
     [Conv2d(1, 6, 5)]
     [ReLU]

@@ -1,4 +1,4 @@
-// Seed 001: does max pooling help? Two Fashion-MNIST networks, identical but for two MaxPool2d layers,
+// Does max pooling help? Two Fashion-MNIST networks, identical but for two MaxPool2d layers,
 // trained side by side through the run builder (Adam 0.01, batch 1000, 20 epochs). Both networks are declared in
 // samples/Common/SeedNetworks.cs.
 //   dotnet run -c Release --project samples/MaxPoolStudy
@@ -13,7 +13,7 @@ using CnnGen.Plotting;
 using CnnGen.Samples;
 using CnnGen.Training;
 
-return SampleOptions.Command("Compares Fashion-MNIST networks with and without max pooling (seed 001).", "MaxPoolStudy",
+return SampleOptions.Command("Compares Fashion-MNIST networks with and without max pooling.", "MaxPoolStudy",
     epochs: 20, batchSize: 1000, lr: 0.01f, seed: 1, Run).Parse(args).Invoke();
 
 static int Run(SampleOptions o)

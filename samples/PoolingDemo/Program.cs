@@ -1,8 +1,8 @@
-// Seeds 004 and 000: what pooling keeps and what it drops.
-//   dotnet run -c Release --project samples/PoolingDemo
-// 1. The worked 4×4 example through MaxPool2d(2,2) and AvgPool2d(2,2), each a generated network.
+// What pooling keeps and what it drops.
+//   dotnet run -c Release --project samples/PoolingDemo [-- --data DIR --out DIR]
+// 1. The textbook worked example, a 4×4 map through MaxPool2d(2,2) and AvgPool2d(2,2), each a generated network.
 // 2. A real MNIST digit through MaxPool2d with kernel 2/3 and stride 2/3: which rows and columns are never read
-//    (the "weird behaviour" of seed 000), saved as PNGs. Building this sample shows the compiler's CNN0008 warning
+//    when the windows do not tile the input (a surprise for many), saved as PNGs. Building this sample shows the compiler's CNN0008 warning
 //    for each badly tiled pool below: the same facts, before the program ever runs.
 using System;
 using System.Collections.Generic;
@@ -13,14 +13,15 @@ using CnnGen.Data;
 using CnnGen.Plotting;
 using CnnGen.Samples;
 
-return SampleOptions.Command("Shows what MaxPool2d and AvgPool2d keep and drop (seeds 004 and 000).", "PoolingDemo",
-    epochs: 1, batchSize: 1, lr: 1e-3f, seed: 0, Run).Parse(args).Invoke();
+// Nothing is trained here: the sample takes only --data, --out and --threads.
+return SampleOptions.CommandWithoutTraining("Shows what MaxPool2d and AvgPool2d keep and drop: the textbook 4×4 example and an MNIST digit through badly tiled windows.",
+    "PoolingDemo", Run).Parse(args).Invoke();
 
 static int Run(SampleOptions o)
 {
     Directory.CreateDirectory(o.OutputDirectory);
 
-    // ---- Seed 004: the worked example ----
+    // ---- The textbook worked example ----
     float[] map = { 2, 1, 5, 3, 6, 4, 9, 8, 7, 2, 3, 1, 5, 4, 2, 6 };
     var max = new float[4];
     var avg = new float[4];
@@ -36,7 +37,7 @@ static int Run(SampleOptions o)
     Console.WriteLine("Each 2×2 window keeps its largest value (max) or its mean (avg); every input is read exactly once.");
     Console.WriteLine();
 
-    // ---- Seed 000: pooling a real digit ----
+    // ---- Pooling a real digit ----
     var test = InMemoryDataset.LoadMnist(o.DataDirectory, train: false, new ToTensor(), log: Console.WriteLine);
     var image = test.GetImage(0).ToArray();
     Plots.SaveGreyscale(Path.Combine(o.OutputDirectory, "digit.png"), image, 28, 28);

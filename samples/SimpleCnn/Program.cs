@@ -1,4 +1,4 @@
-// Seed 003: a small CNN on MNIST, trained on the CPU through generated code. The network, SimpleCnn, is declared
+// The classic MNIST SimpleCNN: a small CNN on MNIST, trained on the CPU through generated code. The network, SimpleCnn, is declared
 // with attributes in samples/Common/SeedNetworks.cs.
 //   dotnet run -c Release --project samples/SimpleCnn
 // Fetches MNIST into ./data on first run, trains 5 epochs with Adam (lr 1e-3, batch 64), and leaves in runs/SimpleCnn:
@@ -13,13 +13,13 @@ using CnnGen.Plotting;
 using CnnGen.Samples;
 using CnnGen.Training;
 
-return SampleOptions.Command("Trains SimpleCnn on MNIST on the CPU (seed 003).", "SimpleCnn",
+return SampleOptions.Command("Trains SimpleCnn on MNIST on the CPU.", "SimpleCnn",
     epochs: 5, batchSize: 64, lr: 1e-3f, seed: 50, Run).Parse(args).Invoke();
 
 static int Run(SampleOptions o)
 {
     Directory.CreateDirectory(o.OutputDirectory);
-    // Seed 003 normalises with mean 0.5 and std 0.5: pixels end up in [-1, 1].
+    // Normalised with mean 0.5 and std 0.5, as the PyTorch original: pixels end up in [-1, 1].
     var transform = new ToTensor().Then(new Normalize(0.5f, 0.5f));
     var train = InMemoryDataset.LoadMnist(o.DataDirectory, train: true, transform, log: Console.WriteLine);
     var test = InMemoryDataset.LoadMnist(o.DataDirectory, train: false, transform, log: Console.WriteLine);
@@ -46,7 +46,7 @@ static int Run(SampleOptions o)
     string weights = Path.Combine(o.OutputDirectory, "simple_cnn.safetensors");
     model.Save(weights);
 
-    // Seed 003's figure: 20 test images with what the model says and what they are.
+    // The usual figure: 20 test images with what the model says and what they are.
     var indices = new List<int>();
     for (int i = 0; i < 20; i++) indices.Add(i);
     Plots.SaveSampleGrid(Path.Combine(o.OutputDirectory, "predictions.png"), test, indices, SampleResults.PredictFirst(model, test, 20));

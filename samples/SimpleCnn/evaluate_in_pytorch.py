@@ -16,7 +16,7 @@ def load_st(path):
         s, e = v['data_offsets']; dt = {'F32': np.float32, 'I64': np.int64}[v['dtype']]
         out[k] = torch.from_numpy(np.frombuffer(data[s:e], dtype=dt).reshape(v['shape']).copy())
     return out
-# Seed 003's SimpleCNN, layer for layer as samples/Common/SeedNetworks.cs declares it.
+# The MNIST SimpleCNN, layer for layer as samples/Common/SeedNetworks.cs declares it.
 m = nn.Sequential(nn.Conv2d(1,32,3,padding=1), nn.ReLU(), nn.MaxPool2d(2,2), nn.Conv2d(32,64,3,padding=1), nn.ReLU(), nn.MaxPool2d(2,2),
                   nn.Flatten(), nn.Linear(3136,128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128,10))
 print(m.load_state_dict(load_st('runs/SimpleCnn/simple_cnn.safetensors'), strict=True))

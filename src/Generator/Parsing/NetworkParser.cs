@@ -131,8 +131,10 @@ namespace CnnGen.Generator.Parsing
             string name = symbol.Name;
             if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             {
+                var outer = declaration.Ancestors().OfType<TypeDeclarationSyntax>().Where(t => !t.Modifiers.Any(SyntaxKind.PartialKeyword)).Select(t => $"'{t.Identifier.Text}'").ToList();
                 Report(Descriptors.NotPartial, location,
-                    $"Network class '{name}' must be declared partial so that CnnGen can add its generated members: write 'partial class {name}'");
+                    $"Network class '{name}' must be declared partial so that CnnGen can add its generated members: write 'partial class {name}'"
+                    + (outer.Count == 0 ? "" : $", and make {string.Join(" and ", outer)}, which contain{(outer.Count == 1 ? "s" : "")} it, partial too"));
             }
             if (symbol.IsStatic)
                 Report(Descriptors.NotPartial, location, $"Network class '{name}' must not be static: a network is an object with weights");
@@ -152,7 +154,8 @@ namespace CnnGen.Generator.Parsing
             }
             for (var parent = declaration.Parent as TypeDeclarationSyntax; parent is not null; parent = parent.Parent as TypeDeclarationSyntax)
             {
-                if (!parent.Modifiers.Any(SyntaxKind.PartialKeyword))
+                // One diagnostic when the class itself is not partial either: one fix makes them all partial.
+                if (!parent.Modifiers.Any(SyntaxKind.PartialKeyword) && declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
                     Report(Descriptors.NotPartial, location,
                         $"Network class '{name}' is nested in '{parent.Identifier.Text}', which must also be declared partial");
@@ -224,7 +227,13 @@ namespace CnnGen.Generator.Parsing
             string name = cls?.Name ?? "?";
             if (name.EndsWith("Attribute", StringComparison.Ordinal)) name = name.Substring(0, name.Length - "Attribute".Length);
             if (cls is { TypeKind: TypeKind.Error } && syntax is not null)
-                name = syntax.Name is GenericNameSyntax g ? g.Identifier.ValueText : syntax.Name.ToString();
+                name = syntax.Name switch
+                {
+                    GenericNameSyntax g => g.Identifier.ValueText,
+                    QualifiedNameSyntax q => q.Right.Identifier.ValueText,
+                    AliasQualifiedNameSyntax a => a.Name.Identifier.ValueText,
+                    var other => other.ToString(),
+                };
 
             var kind = LayerKind.Unknown;
             if (cls is not null && cls.TypeKind != TypeKind.Error && cls.ContainingNamespace?.ToDisplayString() == "CnnGen"
