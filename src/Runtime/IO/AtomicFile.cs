@@ -24,8 +24,15 @@ namespace CnnGen.IO
         {
             if (write is null) throw new ArgumentNullException(nameof(write));
             string full = Path.GetFullPath(path);
+            if (Directory.Exists(full))
+                throw new IOException($"{full}: this is a directory; expected the path of a file to write.");
             string? dir = Path.GetDirectoryName(full);
-            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            if (!string.IsNullOrEmpty(dir))
+            {
+                if (File.Exists(dir))
+                    throw new IOException($"{dir}: this is a file; expected a folder to write {Path.GetFileName(full)} in.");
+                Directory.CreateDirectory(dir);
+            }
             string tmp = TempPathFor(full);
             try
             {
@@ -33,6 +40,7 @@ namespace CnnGen.IO
                 if (!File.Exists(tmp))
                     throw new IOException($"{Path.GetFileName(full)}: the writer produced no file at the temporary path {tmp}.");
                 FlushToDisk(tmp);
+                FaultInjection.Point("rename " + Path.GetFileName(full));
                 File.Move(tmp, full, overwrite: true);
             }
             catch

@@ -153,6 +153,8 @@ namespace CnnGen.Training
             if (optimizer is null) throw new ArgumentNullException(nameof(optimizer));
             if (state is null) throw new ArgumentNullException(nameof(state));
             if (state.Epoch < 0) throw new ArgumentOutOfRangeException(nameof(state), state.Epoch, "The epoch must be ≥ 0.");
+            if (File.Exists(directory))
+                throw new IOException($"{Path.GetFullPath(directory)}: this is a file; expected a folder for checkpoints.");
             Directory.CreateDirectory(directory);
             CleanUp(directory);
 
