@@ -48,7 +48,7 @@ namespace CnnGen.Training
                 double reference = Math.Max(median, double.IsNaN(_scale) ? 0 : _scale);
                 if (reference > 0 && loss > _factor * reference)
                     return string.Format(CultureInfo.InvariantCulture,
-                        "the loss is {0:G4}, more than {1:G3}× its recent level {2:G4} (the median of the last {3} batches, or the first epoch's mean if larger)",
+                        "the loss is {0:G4}, more than {1:0.###}× its recent level {2:G4} (the median of the last {3} batches, or the first epoch's mean if larger)",
                         loss, _factor, reference, n);
             }
             if (double.IsNaN(_scale)) _scale = loss;

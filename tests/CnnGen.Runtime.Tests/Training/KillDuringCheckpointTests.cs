@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using CnnGen.Data;
@@ -27,12 +26,12 @@ namespace CnnGen.Tests.Training
         [Fact]
         public void A_training_process_killed_at_any_checkpoint_step_resumes_to_bit_identical_weights()
         {
-            string exe = SampleExecutable("SimpleCnn");
+            string exe = SampleProcess.Executable("SimpleCnn");
             string root = TestData.TempDir();
             string data = Path.Combine(root, "data");
-            WriteSyntheticMnist(data);
+            SampleProcess.WriteSyntheticMnist(data, TrainImages);
 
-            var reference = RunSample(exe, data, Path.Combine(root, "reference"), faultAt: null, resume: false);
+            var reference = Run(exe, data, Path.Combine(root, "reference"), faultAt: null, resume: false);
             Assert.True(reference.ExitCode == 0, reference.Output);
             byte[] expected = File.ReadAllBytes(Path.Combine(root, "reference", "simple_cnn.safetensors"));
 
@@ -41,7 +40,7 @@ namespace CnnGen.Tests.Training
             {
                 Assert.True(n <= 80, "the run was still being killed after 80 fault points: the hook counts more steps than a run has");
                 string outDir = Path.Combine(root, "kill" + n);
-                var killed = RunSample(exe, data, outDir, faultAt: n, resume: false);
+                var killed = Run(exe, data, outDir, faultAt: n, resume: false);
                 if (killed.ExitCode == 0) break;   // n is past the last write of the run: nothing left to kill
                 Assert.True(killed.ExitCode == 137, $"fault point {n}: expected a SIGKILL (exit 137), got {killed.ExitCode}\n{killed.Output}");
                 string marker = $"CNNGEN_FAULT_AT={n}: killing the process at '";
@@ -61,7 +60,7 @@ namespace CnnGen.Tests.Training
                     Assert.Equal(state.Epoch, state.History.Count);
                 }
 
-                var resumed = RunSample(exe, data, outDir, faultAt: null, resume: true);
+                var resumed = Run(exe, data, outDir, faultAt: null, resume: true);
                 Assert.True(resumed.ExitCode == 0, $"fault point {n} ({stages[^1]}): the resumed run failed\n{resumed.Output}");
                 Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(outDir, "simple_cnn.safetensors"))),
                     $"fault point {n} ({stages[^1]}): the resumed run's weights differ from the uninterrupted run's");
@@ -81,58 +80,11 @@ namespace CnnGen.Tests.Training
             Assert.Contains("rename simple_cnn.safetensors", stages);
         }
 
-        private sealed record SampleRun(int ExitCode, string Output);
-
-        private static SampleRun RunSample(string exe, string data, string outDir, int? faultAt, bool resume)
+        private static SampleProcess.Result Run(string exe, string data, string outDir, int? faultAt, bool resume)
         {
-            var psi = new ProcessStartInfo(exe)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (string a in new[] { "--epochs", Epochs.ToString(), "--batch-size", BatchSize.ToString(), "--threads", "1", "--data", data, "--out", outDir })
-                psi.ArgumentList.Add(a);
-            if (resume) psi.ArgumentList.Add("--resume");
-            psi.Environment.Remove("CNNGEN_FAULT_AT");
-            if (faultAt is int n) psi.Environment["CNNGEN_FAULT_AT"] = n.ToString();
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(120_000))
-            {
-                p.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{exe} did not finish within 2 minutes.");
-            }
-            p.WaitForExit();
-            return new SampleRun(p.ExitCode, stderr.Result + "\n" + stdout.Result);
-        }
-
-        /// <summary>The sample's apphost, built beside this test assembly's configuration (the test project references the sample).</summary>
-        private static string SampleExecutable(string name)
-        {
-            var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            string framework = testBin.Name, configuration = testBin.Parent!.Name;
-            var dir = testBin;
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CnnGen.sln"))) dir = dir.Parent;
-            Assert.NotNull(dir);
-            string exe = Path.Combine(dir!.FullName, "samples", name, "bin", configuration, framework, name + (OperatingSystem.IsWindows() ? ".exe" : ""));
-            Assert.True(File.Exists(exe), $"{exe} is missing: build the solution (the test project references the sample so that it is built).");
-            return exe;
-        }
-
-        /// <summary>MNIST-named IDX files of random pixels: 48 training and 20 test images, small enough for a run in about a second.</summary>
-        private static void WriteSyntheticMnist(string dir)
-        {
-            var rng = new Randomness.Rng(17);
-            foreach (var (prefix, count) in new[] { ("train", TrainImages), ("t10k", 20) })
-            {
-                var pixels = new byte[count * 28 * 28];
-                for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(rng.NextDouble() * 256);
-                var labels = Enumerable.Range(0, count).Select(i => (byte)(i % 10)).ToArray();
-                IdxWriter.Write(Path.Combine(dir, prefix + "-images-idx3-ubyte"), new[] { count, 28, 28 }, pixels);
-                IdxWriter.Write(Path.Combine(dir, prefix + "-labels-idx1-ubyte"), new[] { count }, labels);
-            }
+            var args = new List<string> { "--epochs", Epochs.ToString(), "--batch-size", BatchSize.ToString(), "--threads", "1", "--data", data, "--out", outDir };
+            if (resume) args.Add("--resume");
+            return SampleProcess.Run(exe, args, faultAt);
         }
     }
 }
