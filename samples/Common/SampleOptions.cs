@@ -123,6 +123,8 @@ namespace CnnGen.Samples
             if (!(LearningRate > 0) || float.IsInfinity(LearningRate)) return $"--lr must be a positive number, got {LearningRate.ToString(CultureInfo.InvariantCulture)}";
             if (Threads < 1) return $"--threads must be at least 1, got {Threads}";
             if (TrainSamples is < 1) return $"--train-samples must be at least 1, got {TrainSamples}";
+            if (File.Exists(OutputDirectory)) return $"--out {OutputDirectory} is a file; expected a folder for results and checkpoints";
+            if (File.Exists(DataDirectory)) return $"--data {DataDirectory} is a file; expected the folder that holds (or will hold) the dataset";
             if (EarlyStoppingPatience is < 0) return $"--early-stopping-patience must be at least 0, got {EarlyStoppingPatience}";
             return null;
         }

@@ -172,6 +172,28 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
+        public void A_file_given_as_the_checkpoint_folder_is_refused_by_name()
+        {
+            string file = Path.Combine(TestData.TempDir(), "ckpt");
+            File.WriteAllText(file, "mine");
+            var model = new ResumeDropoutNet(seed: 3, maxBatch: 10);
+            var e = Assert.Throws<IOException>(() => Checkpoint.Save(file, model, new Adam(model.Parameters), 1));
+            Assert.Contains(file + ": this is a file; expected a folder for checkpoints", e.Message);
+            Assert.Equal("mine", File.ReadAllText(file));
+        }
+
+        [Fact]
+        public void A_run_log_row_without_its_run_number_is_refused_by_field_name()
+        {
+            string path = Path.Combine(TestData.TempDir(), "results.json");
+            File.WriteAllText(path, "[{\"epoch\": 1}]");
+            var e = Assert.Throws<InvalidDataException>(() => RunLog.LoadJson(path));
+            Assert.Contains("record 0 is not a run-log row (\"run\" is missing or not a run number ≥ 1)", e.Message);
+            File.WriteAllText(path, "[{");
+            Assert.Contains(path + ": not valid JSON", Assert.Throws<InvalidDataException>(() => RunLog.LoadJson(path)).Message);
+        }
+
+        [Fact]
         public void A_checkpoint_of_the_earlier_flat_layout_still_loads()
         {
             string dir = TrainedCheckpoint();

@@ -37,6 +37,18 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
+        public void A_file_given_as_the_output_folder_is_refused_by_option_name()
+        {
+            var (exe, data, root) = Setup();
+            string file = Path.Combine(root, "results.txt");
+            File.WriteAllText(file, "mine");
+            var r = SampleProcess.Run(exe, new[] { "--data", data, "--out", file });
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains($"--out {file} is a file; expected a folder", r.Output);
+            Assert.Equal("mine", File.ReadAllText(file));
+        }
+
+        [Fact]
         public void Resume_with_a_new_lr_applies_it_and_results_record_the_rate_used()
         {
             var (exe, data, root) = Setup();
