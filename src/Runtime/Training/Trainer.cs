@@ -232,7 +232,9 @@ namespace CnnGen.Training
                 long correct = 0, seen = 0;
                 // Leftovers of a save that was killed (temporary files, folders no pointer names) go first.
                 if (_o.CheckpointDirectory is string checkpoints) Checkpoint.CleanUp(checkpoints);
-                if (_o.Resume && _o.CheckpointDirectory is string dir && Checkpoint.Exists(dir))
+                // A pointer that names an incomplete or damaged checkpoint is refused by Load rather than taken for
+                // "no checkpoint": a silent fresh start would train over the run the user asked to continue.
+                if (_o.Resume && _o.CheckpointDirectory is string dir && Checkpoint.TryCurrentFolder(dir) is not null)
                 {
                     var state = Checkpoint.Load(dir, _model, _opt);
                     if (state.History.Count > 0) _guard.SetScale(state.History[0].TrainLoss);

@@ -128,6 +128,15 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
+        public void Resuming_from_an_incomplete_checkpoint_is_refused_not_silently_restarted()
+        {
+            string dir = TrainedCheckpoint();
+            File.Delete(Current(dir, Checkpoint.OptimizerFileName));
+            var e = Assert.Throws<FileNotFoundException>(() => TrainOneEpoch(dir, resume: true));
+            Assert.Contains("is incomplete: optimizer.safetensors is missing", e.Message);
+        }
+
+        [Fact]
         public void A_pointer_that_names_no_checkpoint_folder_is_refused_by_name()
         {
             string dir = TrainedCheckpoint();
