@@ -206,7 +206,10 @@ namespace CnnGen.Training
                 _test = test;
                 _epochs = epochs;
                 _o = o;
-                _logits = new float[train.BatchSize * model.OutputSize];
+                long logits = (long)train.BatchSize * model.OutputSize;
+                if (logits > Array.MaxLength)
+                    throw new ArgumentException($"A batch of {train.BatchSize} samples × {model.OutputSize} outputs is {logits} logits, more than an array can hold ({Array.MaxLength}); use a smaller batch size.", nameof(train));
+                _logits = new float[logits];
                 _out = o.Output ?? Console.Out;
                 _live = o.Progress == ProgressMode.Live
                         || (o.Progress == ProgressMode.Auto && o.Output is null && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);

@@ -28,6 +28,17 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
+        public void A_batch_too_large_for_memory_is_refused_by_the_loader_with_the_largest_that_fits()
+        {
+            var data = TestData.Separable(10);   // 4 floats a sample
+            var e = Assert.Throws<System.ArgumentOutOfRangeException>(() => new CnnGen.Data.DataLoader(data, int.MaxValue));
+            Assert.Contains($"use a batch size of at most {System.Array.MaxLength / 4}", e.Message);
+            // A batch larger than the data set is fine (one short batch), as in PyTorch, and the count does not overflow.
+            using var loader = new CnnGen.Data.DataLoader(data, 1000, prefetch: false);
+            Assert.Equal(1, loader.BatchCount);
+        }
+
+        [Fact]
         public void A_negative_early_stopping_patience_is_refused()
         {
             var (exe, data, root) = Setup();
