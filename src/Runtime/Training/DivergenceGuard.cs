@@ -8,15 +8,16 @@ namespace CnnGen.Training
     /// <summary>
     /// Decides, step by step, whether training has diverged: a loss that is not finite, a gradient or an updated
     /// weight holding NaN or ∞, or a finite loss far above its recent history. The last rule compares the loss with
-    /// <c>factor × max(median of the last 50 losses, the run's scale)</c>, where the scale is the first epoch's
-    /// mean loss (or, before one finished, the first loss seen): the median follows a loss that falls as the model
-    /// learns, and the scale keeps a model that reached a loss near 0 from calling an ordinary hard batch a
-    /// divergence. With the default factor 1000 a cross-entropy run stops at a loss of about 2,300 or more.
+    /// <c>factor × max(median of the last 50 losses, the run's scale)</c>, where the scale is the first loss seen
+    /// (a resumed run's first epoch's mean): the median follows a loss that falls as the model learns, and the
+    /// scale keeps a model that reached a loss near 0 from calling an ordinary hard batch a divergence. With the
+    /// default factor 1000 a cross-entropy run on 10 classes stops at a loss of about 2,300 or more.
     /// </summary>
     internal sealed class DivergenceGuard
     {
         private const int Window = 50;
-        private const int MinHistory = 10;
+        // The rule applies from the second batch on: an lr of 1e6 blows the loss up at the very first update.
+        private const int MinHistory = 1;
         private readonly double _factor;
         private readonly float[] _recent = new float[Window];
         private readonly float[] _sorted = new float[Window];

@@ -67,6 +67,17 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
+        public void A_loss_that_explodes_at_the_second_batch_is_caught_there()
+        {
+            var model = new FakeLogisticNetwork(1, 2, 2, 3) { ScriptedLosses = new[] { 1.1f, 3e30f } };
+            using var train = new DataLoader(TestData.Separable(100), 10);
+            var e = Assert.Throws<TrainingDivergedException>(() => Trainer.Fit(model, new TestSgd(model.Parameters, 0.01f), train, null, 5, Options()));
+            Assert.Equal(1, e.Epoch);
+            Assert.Equal(1, e.Batch);
+            Assert.Contains("the loss is 3E+30, more than 1000× its recent level 1.1", e.Message);
+        }
+
+        [Fact]
         public void NaN_gradients_behind_a_finite_loss_stop_training_and_name_the_parameter()
         {
             var model = new FakeLogisticNetwork(1, 2, 2, 3) { NaNGradientAtCall = 13 };

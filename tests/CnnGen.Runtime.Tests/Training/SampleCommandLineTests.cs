@@ -39,6 +39,18 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
+        public void An_exploding_loss_at_the_first_update_stops_the_sample_with_epoch_batch_and_learning_rate()
+        {
+            var (exe, data, root) = Setup();
+            string outDir = Path.Combine(root, "out");
+            var r = SampleProcess.Run(exe, new[] { "--epochs", "2", "--batch-size", "16", "--threads", "1", "--lr", "1e6", "--data", data, "--out", outDir });
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("error: Training diverged at epoch 1, batch 2/2: the loss is", r.Output);
+            Assert.Contains("The learning rate is 1000000", r.Output);
+            Assert.False(File.Exists(Path.Combine(outDir, "simple_cnn.safetensors")));   // no diverged weights written
+        }
+
+        [Fact]
         public void A_negative_early_stopping_patience_is_refused()
         {
             var (exe, data, root) = Setup();
