@@ -280,6 +280,7 @@ namespace CnnGen.Training
                     var epochClock = Stopwatch.StartNew();
                     bool interrupted = false;
                     int batchesDone = startBatch;
+                    float lastLoss = 0;
 
                     void TrainEpoch(ProgressTask? task)
                     {
@@ -296,8 +297,7 @@ namespace CnnGen.Training
                             if (_guard.CheckLossAndGradients(loss, _model) is string why)
                                 throw Diverged(shown, batch.Index, loss, why, batch.Input, _model.InputSize);
                             _opt.Step();
-                            if (DivergenceGuard.CheckWeights(_model) is string broken)
-                                throw Diverged(shown, batch.Index, loss, broken, ReadOnlySpan<float>.Empty, _model.InputSize);
+                            lastLoss = loss;
                             lossSum += (double)loss * n;
                             correct += Evaluation.CountCorrect(logits, batch.Labels, _model.OutputSize);
                             seen += n;
@@ -348,6 +348,10 @@ namespace CnnGen.Training
                         TrainEpoch(null);
                     }
 
+                    // An update that overflowed the weights shows in the next step's loss; the epoch's last one is
+                    // caught here, before anything is evaluated or saved (a scan per epoch, not per step).
+                    if (batchesDone > startBatch && DivergenceGuard.CheckWeights(_model) is string overflowed)
+                        throw Diverged(shown, batchesDone - 1, lastLoss, overflowed, ReadOnlySpan<float>.Empty, _model.InputSize);
                     if (interrupted && batchesDone < _train.BatchCount)
                     {
                         _runClock.Stop();

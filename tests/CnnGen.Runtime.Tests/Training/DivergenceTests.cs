@@ -78,6 +78,35 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
+        public void An_update_that_overflows_the_weights_at_the_end_of_an_epoch_is_caught_before_the_checkpoint()
+        {
+            string dir = TestData.TempDir();
+            var model = new FakeLogisticNetwork(1, 2, 2, 3);
+            using var train = new DataLoader(TestData.Separable(10), 10);
+            Trainer.Fit(model, new TestSgd(model.Parameters, 0.1f), train, null, 1, Options(dir));
+            byte[] good = CurrentModel(dir);
+
+            // The epoch's only step overflows a weight to ∞; the loss, computed before the step, never saw it.
+            var e = Assert.Throws<TrainingDivergedException>(() => Trainer.Fit(model, new OverflowingOptimizer(model.Parameters), train, null, 1, Options(dir)));
+            Assert.Equal(1, e.Epoch);
+            Assert.Contains("the update made '0.bias' NaN or infinite", e.Message);
+            Assert.Equal(good, CurrentModel(dir));
+        }
+
+        /// <summary>An optimizer whose step overflows, as p − lr·g does when lr·g passes 3.4e38.</summary>
+        private sealed class OverflowingOptimizer : Optimizer
+        {
+            public OverflowingOptimizer(System.Collections.Generic.IEnumerable<Parameter> p) : base(p, 0.1f) { }
+            public override void Step()
+            {
+                Parameters[1].Data[2] = float.PositiveInfinity;
+                StepCount++;
+            }
+            public override void SaveState(string path) => File.WriteAllText(path, "unused");
+            public override void LoadState(string path) { }
+        }
+
+        [Fact]
         public void NaN_gradients_behind_a_finite_loss_stop_training_and_name_the_parameter()
         {
             var model = new FakeLogisticNetwork(1, 2, 2, 3) { NaNGradientAtCall = 13 };
