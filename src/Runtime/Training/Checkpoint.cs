@@ -109,6 +109,8 @@ namespace CnnGen.Training
         public static string? TryCurrentFolder(string directory)
         {
             if (directory is null) throw new ArgumentNullException(nameof(directory));
+            if (File.Exists(directory))
+                throw new InvalidDataException($"{Path.GetFullPath(directory)}: this is a file; expected a checkpoint folder.");
             string pointer = Path.Combine(directory, PointerFileName);
             if (File.Exists(pointer))
             {

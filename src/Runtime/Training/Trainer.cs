@@ -148,6 +148,8 @@ namespace CnnGen.Training
             if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "The number of epochs must be ≥ 0.");
             options ??= new TrainerOptions();
             options.EarlyStopping?.Validate(test is not null);
+            if (options.CheckpointDirectory is string checkpoints && File.Exists(checkpoints))   // found now, not after the first epoch
+                throw new IOException($"{Path.GetFullPath(checkpoints)}: this is a file; expected a folder for checkpoints.");
             if (!(options.DivergenceLossFactor >= 0))
                 throw new ArgumentOutOfRangeException(nameof(options), options.DivergenceLossFactor, "DivergenceLossFactor must be ≥ 0 (0 or ∞ turns the loss-spike rule off).");
             if (options.LearningRateOnResume is float resumeLr && (!(resumeLr >= 0) || float.IsInfinity(resumeLr)))

@@ -188,6 +188,13 @@ namespace CnnGen.Tests.Training
             var model = new ResumeDropoutNet(seed: 3, maxBatch: 10);
             var e = Assert.Throws<IOException>(() => Checkpoint.Save(file, model, new Adam(model.Parameters), 1));
             Assert.Contains(file + ": this is a file; expected a folder for checkpoints", e.Message);
+            Assert.Contains(file + ": this is a file; expected a checkpoint folder", Assert.Throws<InvalidDataException>(() => Checkpoint.Load(file, model, new Adam(model.Parameters))).Message);
+            // The trainer says so before it trains, not after the first epoch.
+            using var loader = new DataLoader(TestData.Separable(30), 10);
+            var fit = Assert.Throws<IOException>(() => Trainer.Fit(model, new Adam(model.Parameters), loader, null, 1,
+                new TrainerOptions { Progress = ProgressMode.Silent, HandleCtrlC = false, CheckpointDirectory = file }));
+            Assert.Contains("this is a file; expected a folder for checkpoints", fit.Message);
+            Assert.Equal(0UL, model.DropoutStep);   // not a single step was trained
             Assert.Equal("mine", File.ReadAllText(file));
         }
 
