@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project samples/MaxPoolStudy
 // Prints the runs table sorted by accuracy and the best accuracy per network; writes results.csv/json and curves.png.
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using CnnGen;
@@ -27,6 +28,7 @@ static int Run(SampleOptions o)
         .Add("lr", (double)(decimal)o.LearningRate)
         .Add("batch_size", o.BatchSize)
         .Build();
+    o.CheckBatchSize(train.Count);
     var log = new RunLog();
     foreach (var run in runs)
     {
@@ -39,12 +41,9 @@ static int Run(SampleOptions o)
         using var trainLoader = new DataLoader(train, run.GetInt("batch_size"), shuffle: true, seed: (ulong)o.Seed, trainSamples: o.TrainSamples);
         using var testLoader = new DataLoader(test, 1000);
         var optimizer = new Adam(model.Parameters, run.GetFloat("lr"));
-        var fit = Trainer.Fit(model, optimizer, trainLoader, testLoader, o.Epochs, new TrainerOptions
-        {
-            CheckpointDirectory = Path.Combine(o.OutputDirectory, $"checkpoint-run{run.Index}"),
-            Resume = o.Resume,
-        });
-        log.Add(run, fit);
+        var fit = Trainer.Fit(model, optimizer, trainLoader, testLoader, o.Epochs, o.TrainerOptions(Path.Combine(o.OutputDirectory, $"checkpoint-run{run.Index}")));
+        // Record the learning rate used (a resumed run keeps the checkpoint's unless --lr was given).
+        log.Add(new RunParameters(run.Index, run.Select(kv => kv.Key == "lr" ? new KeyValuePair<string, object>("lr", (double)(decimal)optimizer.LearningRate) : kv)), fit);
         log.Save(o.OutputDirectory);   // after every run, so an interrupted study keeps what it has
         if (fit.Interrupted) return 130;
     }

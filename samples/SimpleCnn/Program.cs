@@ -23,6 +23,7 @@ static int Run(SampleOptions o)
     var transform = new ToTensor().Then(new Normalize(0.5f, 0.5f));
     var train = InMemoryDataset.LoadMnist(o.DataDirectory, train: true, transform, log: Console.WriteLine);
     var test = InMemoryDataset.LoadMnist(o.DataDirectory, train: false, transform, log: Console.WriteLine);
+    o.CheckBatchSize(train.Count);
     using var trainLoader = new DataLoader(train, o.BatchSize, shuffle: true, seed: (ulong)o.Seed, trainSamples: o.TrainSamples);
     using var testLoader = new DataLoader(test, 1000);
 
@@ -30,13 +31,10 @@ static int Run(SampleOptions o)
     Console.WriteLine(model);
     var optimizer = new Adam(model.Parameters, o.LearningRate);
 
-    var fit = Trainer.Fit(model, optimizer, trainLoader, testLoader, o.Epochs, new TrainerOptions
-    {
-        CheckpointDirectory = Path.Combine(o.OutputDirectory, "checkpoint"),
-        Resume = o.Resume,
-    });
+    var fit = Trainer.Fit(model, optimizer, trainLoader, testLoader, o.Epochs, o.TrainerOptions(Path.Combine(o.OutputDirectory, "checkpoint")));
 
-    var run = new RunBuilder().Add("network", "SimpleCnn").Add("lr", (double)(decimal)o.LearningRate).Add("batch_size", o.BatchSize).Build()[0];
+    // The learning rate the run ended with: a resumed run keeps the checkpoint's unless --lr was given.
+    var run = new RunBuilder().Add("network", "SimpleCnn").Add("lr", (double)(decimal)optimizer.LearningRate).Add("batch_size", o.BatchSize).Build()[0];
     var log = new RunLog();
     log.Add(run, fit);
     log.Save(o.OutputDirectory);

@@ -300,6 +300,8 @@ namespace CnnGen.Generator.Emit
             _w.Line("if (!logits.IsEmpty) output.Span.CopyTo(logits);");
             emitLoss($"_gradSlot{_exec.GradientSlot(output)}.Slice(0, batch * Shapes.OutputSize)");
             _w.Line("Backward(batch, training);");
+            _w.Comment("Every parameter's gradient is written now: the optimizers step only parameters that have one.");
+            _w.Line("foreach (var p in _parameters) p.MarkGradientWritten();");
             _w.Line("return loss;");
             _w.Close();
             _w.Line();

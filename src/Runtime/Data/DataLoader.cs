@@ -106,6 +106,9 @@ namespace CnnGen.Data
             Workers = workers;
             Dataset = dataset ?? throw new ArgumentNullException(nameof(dataset));
             if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+            if ((long)batchSize * dataset.SampleSize > Array.MaxLength)
+                throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+                    $"A batch of {batchSize} {dataset.Name} samples of {dataset.SampleSize} floats does not fit in one array (at most {Array.MaxLength} floats); use a batch size of at most {Array.MaxLength / dataset.SampleSize}.");
             if (trainSamples is int limit && (limit <= 0 || limit > dataset.Count))
                 throw new ArgumentOutOfRangeException(nameof(trainSamples), limit, $"{dataset.Name} has {dataset.Count} samples; the sample limit must be in 1…{dataset.Count}.");
             BatchSize = batchSize;
@@ -114,7 +117,7 @@ namespace CnnGen.Data
             DropLast = dropLast;
             Prefetch = prefetch;
             SampleCount = trainSamples ?? dataset.Count;
-            BatchCount = dropLast ? SampleCount / batchSize : (SampleCount + batchSize - 1) / batchSize;
+            BatchCount = dropLast ? SampleCount / batchSize : (int)(((long)SampleCount + batchSize - 1) / batchSize);
             if (BatchCount == 0)
                 throw new ArgumentException($"{dataset.Name}: {SampleCount} samples make no full batch of {batchSize} with dropLast.", nameof(dropLast));
             int size = dataset.SampleSize;

@@ -124,7 +124,7 @@ namespace CnnGen.Data
                 dims[i] = (int)d;
                 length *= d;
                 if (length > Array.MaxLength)
-                    throw new InvalidDataException($"{name}: dimensions [{string.Join(", ", dims, 0, i + 1)}] describe more than {Array.MaxLength} bytes.");
+                    throw new InvalidDataException($"{name}: dimensions [{string.Join(", ", dims.AsSpan(0, i + 1).ToArray())}] describe more than {Array.MaxLength} bytes (at most {Array.MaxLength} fit in memory).");
             }
 
             var data = new byte[length];

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 
 namespace CnnGen.IO
@@ -18,21 +17,30 @@ namespace CnnGen.IO
         }
 
         /// <summary>
-        /// Runs <paramref name="write"/> on a temporary path next to <paramref name="path"/> and then moves the
-        /// result into place; on failure the temporary file is deleted and <paramref name="path"/> is untouched.
+        /// Runs <paramref name="write"/> on a temporary path next to <paramref name="path"/>, flushes it to disk and
+        /// then moves the result into place; on failure the temporary file is deleted and <paramref name="path"/> is untouched.
         /// </summary>
         public static void Write(string path, Action<string> write)
         {
             if (write is null) throw new ArgumentNullException(nameof(write));
             string full = Path.GetFullPath(path);
+            if (Directory.Exists(full))
+                throw new IOException($"{full}: this is a directory; expected the path of a file to write.");
             string? dir = Path.GetDirectoryName(full);
-            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            if (!string.IsNullOrEmpty(dir))
+            {
+                if (File.Exists(dir))
+                    throw new IOException($"{dir}: this is a file; expected a folder to write {Path.GetFileName(full)} in.");
+                Directory.CreateDirectory(dir);
+            }
             string tmp = TempPathFor(full);
             try
             {
                 write(tmp);
                 if (!File.Exists(tmp))
                     throw new IOException($"{Path.GetFileName(full)}: the writer produced no file at the temporary path {tmp}.");
+                FlushToDisk(tmp);
+                FaultInjection.Point("rename " + Path.GetFileName(full));
                 File.Move(tmp, full, overwrite: true);
             }
             catch
@@ -43,36 +51,8 @@ namespace CnnGen.IO
         }
 
         /// <summary>
-        /// Writes several files that belong together (a checkpoint's weights, optimizer state and description):
-        /// every one is written in full under a temporary name before any is renamed into place, so a failure
-        /// while writing leaves all the old files as they were, and the window in which they could disagree is
-        /// a few renames long.
-        /// </summary>
-        public static void WriteTogether(params (string Path, Action<string> Write)[] files)
-        {
-            var staged = new List<(string Temp, string Final)>();
-            try
-            {
-                foreach (var (path, write) in files)
-                {
-                    string final = Path.GetFullPath(path);
-                    string? dir = Path.GetDirectoryName(final);
-                    if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-                    string temp = TempPathFor(final);
-                    staged.Add((temp, final));
-                    write(temp);
-                }
-                foreach (var (temp, final) in staged) File.Move(temp, final, overwrite: true);
-            }
-            finally
-            {
-                foreach (var (temp, _) in staged) TryDelete(temp);
-            }
-        }
-
-        /// <summary>
         /// Like <see cref="Write(string, Action{string})"/>, handing <paramref name="write"/> a stream on the temporary
-        /// file, flushed to disk before the rename.
+        /// file (flushed to disk by <see cref="Write(string, Action{string})"/> before the rename).
         /// </summary>
         public static void WriteStream(string path, Action<Stream> write)
         {
@@ -81,7 +61,6 @@ namespace CnnGen.IO
             {
                 using var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
                 write(stream);
-                stream.Flush(flushToDisk: true);
             });
         }
 
@@ -94,6 +73,16 @@ namespace CnnGen.IO
         {
             byte[] copy = bytes.ToArray();
             Write(path, tmp => File.WriteAllBytes(tmp, copy));
+        }
+
+        /// <summary>
+        /// Forces a written file's data to the disk (fsync), so that a rename that publishes it can never publish an
+        /// empty or partial file after a crash of the machine.
+        /// </summary>
+        public static void FlushToDisk(string path)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            stream.Flush(flushToDisk: true);
         }
 
         /// <summary>Deletes a leftover temporary file, ignoring failure.</summary>

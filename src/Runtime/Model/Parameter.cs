@@ -37,6 +37,26 @@ namespace CnnGen
 
         public FloatBuffer GradBuffer { get; }
 
+        private bool _hasGradient;
+
+        /// <summary>
+        /// True once a gradient has been written into <see cref="Grad"/> (PyTorch's <c>p.grad is not None</c>):
+        /// optimizers skip a parameter without one. Set by <see cref="MarkGradientWritten"/> (the trainer calls it
+        /// after each <c>ForwardBackward</c>, which writes every parameter's gradient), and otherwise inferred, once
+        /// and for good, from the first non-zero value in <see cref="Grad"/> (a fresh gradient buffer is all zeros).
+        /// </summary>
+        public bool HasGradient
+        {
+            get
+            {
+                if (!_hasGradient && Grad.ContainsAnyExcept(0f)) _hasGradient = true;
+                return _hasGradient;
+            }
+        }
+
+        /// <summary>Records that <see cref="Grad"/> now holds a gradient (even one that is exactly zero).</summary>
+        public void MarkGradientWritten() => _hasGradient = true;
+
         public override string ToString() => $"{Name} [{string.Join(", ", Shape)}]";
     }
 

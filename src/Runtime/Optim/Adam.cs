@@ -20,6 +20,11 @@ namespace CnnGen.Optim
         private readonly float[][] _expAvgSq;
         private readonly bool _decoupled;
 
+        // Steps taken per parameter (PyTorch's state['step']): a parameter skipped for want of a gradient does not
+        // advance its bias correction.
+        private readonly long[] _steps;
+        private const string ParameterStepsKey = "parameter_steps";
+
         /// <summary>Creates the optimizer; both moment buffers are allocated here, not per step.</summary>
         /// <exception cref="ArgumentOutOfRangeException">A hyperparameter outside PyTorch's accepted range.</exception>
         public Adam(IEnumerable<Parameter> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0)
@@ -42,6 +47,7 @@ namespace CnnGen.Optim
             _decoupled = decoupled;
             _expAvg = new float[Parameters.Count][];
             _expAvgSq = new float[Parameters.Count][];
+            _steps = new long[Parameters.Count];
             for (int i = 0; i < Parameters.Count; i++)
             {
                 _expAvg[i] = new float[Parameters[i].Length];
@@ -73,19 +79,22 @@ namespace CnnGen.Optim
         /// <inheritdoc/>
         public override void Step()
         {
-            long step = StepCount + 1;
             double lr = LearningRate;
-            // Scalars in double, as PyTorch computes them in Python, then rounded once to float.
-            double biasCorrection1 = 1 - Math.Pow(Beta1, step);
-            double biasCorrection2 = 1 - Math.Pow(Beta2, step);
-            float stepSize = (float)(lr / biasCorrection1);
-            float bc2Sqrt = (float)Math.Sqrt(biasCorrection2);
             float decay = _decoupled ? (float)(1 - lr * WeightDecay) : 1f;
             float l2 = _decoupled ? 0f : WeightDecay;
             for (int i = 0; i < Parameters.Count; i++)
-                OptimizerKernels.Adam(Parameters[i].Data, Parameters[i].Grad, _expAvg[i], _expAvgSq[i],
-                                      decay, l2, Beta1, Beta2, bc2Sqrt, Eps, stepSize);
-            StepCount = step;
+            {
+                var p = Parameters[i];
+                if (!p.HasGradient) continue;
+                long step = ++_steps[i];
+                // Scalars in double, as PyTorch computes them in Python, then rounded once to float.
+                double biasCorrection1 = 1 - Math.Pow(Beta1, step);
+                double biasCorrection2 = 1 - Math.Pow(Beta2, step);
+                float stepSize = (float)(lr / biasCorrection1);
+                float bc2Sqrt = (float)Math.Sqrt(biasCorrection2);
+                OptimizerKernels.Adam(p.Data, p.Grad, _expAvg[i], _expAvgSq[i], decay, l2, Beta1, Beta2, bc2Sqrt, Eps, stepSize);
+            }
+            StepCount++;
         }
 
         /// <inheritdoc/>
@@ -98,9 +107,30 @@ namespace CnnGen.Optim
         {
             var slots = Slots();
             var loaded = OptimizerState.Read(path, Kind, new[] { slots }, out _);
+            long[] steps = ReadParameterSteps(loaded);
             loaded.CopyInto(slots);
+            steps.CopyTo(_steps, 0);
             StepCount = loaded.Step;
             LearningRate = loaded.LearningRate;
+        }
+
+        /// <summary>The per-parameter steps a state file records (only written when some parameter lags), checked before anything changes.</summary>
+        private long[] ReadParameterSteps(OptimizerState.Loaded loaded)
+        {
+            var steps = new long[Parameters.Count];
+            if (!loaded.File.Metadata.TryGetValue(ParameterStepsKey, out string? text))
+            {
+                Array.Fill(steps, loaded.Step);
+                return steps;
+            }
+            string[] parts = text.Split(',');
+            bool ok = parts.Length == steps.Length;
+            for (int i = 0; ok && i < parts.Length; i++)
+                ok = long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out steps[i]) && steps[i] <= loaded.Step;
+            if (!ok)
+                throw new Serialization.SafetensorsFormatException(loaded.File.FilePath, null,
+                    $"metadata '{ParameterStepsKey}' = '{(text.Length > 60 ? text.Substring(0, 60) + "…" : text)}' is not {steps.Length} comma-separated whole numbers ≤ the step {loaded.Step} (nothing was loaded).");
+            return steps;
         }
 
         private OptimizerState.Slot[] Slots()
@@ -114,13 +144,19 @@ namespace CnnGen.Optim
             return slots;
         }
 
-        private Dictionary<string, string> Hyperparameters() => new()
+        private Dictionary<string, string> Hyperparameters()
         {
-            ["beta1"] = Beta1.ToString("R", CultureInfo.InvariantCulture),
-            ["beta2"] = Beta2.ToString("R", CultureInfo.InvariantCulture),
-            ["eps"] = Eps.ToString("R", CultureInfo.InvariantCulture),
-            ["weight_decay"] = WeightDecay.ToString("R", CultureInfo.InvariantCulture),
-        };
+            var h = new Dictionary<string, string>
+            {
+                ["beta1"] = Beta1.ToString("R", CultureInfo.InvariantCulture),
+                ["beta2"] = Beta2.ToString("R", CultureInfo.InvariantCulture),
+                ["eps"] = Eps.ToString("R", CultureInfo.InvariantCulture),
+                ["weight_decay"] = WeightDecay.ToString("R", CultureInfo.InvariantCulture),
+            };
+            if (Array.Exists(_steps, s => s != StepCount))
+                h[ParameterStepsKey] = string.Join(",", Array.ConvertAll(_steps, s => s.ToString(CultureInfo.InvariantCulture)));
+            return h;
+        }
     }
 
     /// <summary>

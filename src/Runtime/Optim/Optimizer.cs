@@ -12,7 +12,7 @@ namespace CnnGen.Optim
         protected Optimizer(IEnumerable<Parameter> parameters, float learningRate)
         {
             if (parameters is null) throw new ArgumentNullException(nameof(parameters));
-            if (!(learningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be ≥ 0.");
+            CheckLearningRate(learningRate, nameof(learningRate));
             Parameters = new List<Parameter>(parameters);
             foreach (var p in Parameters)
                 if (p is null) throw new ArgumentException("A parameter in the list is null.", nameof(parameters));
@@ -21,13 +21,33 @@ namespace CnnGen.Optim
 
         public IReadOnlyList<Parameter> Parameters { get; }
 
-        /// <summary>May be changed between steps (a schedule).</summary>
-        public float LearningRate { get; set; }
+        private float _learningRate;
+
+        /// <summary>May be changed between steps (a schedule); must be a finite number ≥ 0.</summary>
+        /// <exception cref="ArgumentOutOfRangeException">NaN, infinite or negative.</exception>
+        public float LearningRate
+        {
+            get => _learningRate;
+            set
+            {
+                CheckLearningRate(value, nameof(LearningRate));
+                _learningRate = value;
+            }
+        }
+
+        private static void CheckLearningRate(float value, string name)
+        {
+            if (!(value >= 0) || float.IsInfinity(value))
+                throw new ArgumentOutOfRangeException(name, value, "The learning rate must be a finite number ≥ 0.");
+        }
 
         /// <summary>Number of <see cref="Step"/> calls so far.</summary>
         public long StepCount { get; protected set; }
 
-        /// <summary>One update of every parameter from its gradient.</summary>
+        /// <summary>
+        /// One update of every parameter from its gradient. As in PyTorch, a parameter that has no gradient yet
+        /// (<see cref="Parameter.HasGradient"/>) is left alone: no weight decay, no momentum, no Adam step.
+        /// </summary>
         public abstract void Step();
 
         /// <summary>

@@ -101,6 +101,8 @@ namespace CnnGen.Optim
                     problems.Add($"'{s.Key}': expected shape {Shape(s.Parameter.Shape)}, found {t.ShapeText}");
                 if (t.DType is not (SafetensorsDType.F32 or SafetensorsDType.F64))
                     problems.Add($"'{s.Key}': dtype {SafetensorsDTypes.ToHeaderName(t.DType)} is not accepted (expected F32 or F64)");
+                else if (t.ShapeEquals(s.Parameter.Shape) && NonFinite.Describe(file, t) is string bad)
+                    problems.Add($"'{s.Key}': {bad} (expected finite numbers)");
             }
             foreach (var t in file.Tensors)
                 if (!expected.Contains(t.Name))

@@ -18,7 +18,10 @@ namespace CnnGen.Optim
     public sealed class Sgd : Optimizer
     {
         private readonly float[][] _momentumBuffers;
-        private bool _hasMomentumBuffers;
+
+        // Per parameter, as PyTorch keeps momentum_buffer per parameter: a parameter without a gradient at the
+        // first step starts its buffer at its own first step.
+        private readonly bool[] _bufferStarted;
 
         /// <summary>Creates the optimizer; the momentum buffers (if any) are allocated here, not per step.</summary>
         /// <exception cref="ArgumentOutOfRangeException">A negative or non-finite hyperparameter, or nesterov without momentum or with dampening.</exception>
@@ -40,6 +43,7 @@ namespace CnnGen.Optim
             Nesterov = nesterov;
             Dampening = dampening;
             _momentumBuffers = new float[Parameters.Count][];
+            _bufferStarted = new bool[Parameters.Count];
             for (int i = 0; i < Parameters.Count; i++)
                 _momentumBuffers[i] = momentum != 0 ? new float[Parameters[i].Length] : Array.Empty<float>();
         }
@@ -63,19 +67,21 @@ namespace CnnGen.Optim
         public override void Step()
         {
             float lr = LearningRate;
-            if (Momentum == 0)
+            for (int i = 0; i < Parameters.Count; i++)
             {
-                for (int i = 0; i < Parameters.Count; i++)
-                    OptimizerKernels.SgdPlain(Parameters[i].Data, Parameters[i].Grad, lr, WeightDecay);
-            }
-            else
-            {
+                var p = Parameters[i];
+                if (!p.HasGradient) continue;
+                if (Momentum == 0)
+                {
+                    OptimizerKernels.SgdPlain(p.Data, p.Grad, lr, WeightDecay);
+                    continue;
+                }
                 // First step: buf = d, which is 0·buf + 1·d on the zero-filled buffer.
-                float mu = _hasMomentumBuffers ? Momentum : 0f;
-                float c = _hasMomentumBuffers ? (float)(1.0 - Dampening) : 1f;
-                for (int i = 0; i < Parameters.Count; i++)
-                    OptimizerKernels.SgdMomentum(Parameters[i].Data, Parameters[i].Grad, _momentumBuffers[i], lr, WeightDecay, mu, c, Momentum, Nesterov);
-                _hasMomentumBuffers = true;
+                bool started = _bufferStarted[i];
+                float mu = started ? Momentum : 0f;
+                float c = started ? (float)(1.0 - Dampening) : 1f;
+                OptimizerKernels.SgdMomentum(p.Data, p.Grad, _momentumBuffers[i], lr, WeightDecay, mu, c, Momentum, Nesterov);
+                _bufferStarted[i] = true;
             }
             StepCount++;
         }
@@ -83,13 +89,15 @@ namespace CnnGen.Optim
         /// <inheritdoc/>
         public override void SaveState(string path)
             => OptimizerState.Save(path, nameof(Sgd), StepCount, LearningRate, Hyperparameters(),
-                                   _hasMomentumBuffers ? Slots() : Array.Empty<OptimizerState.Slot>());
+                                   Array.IndexOf(_bufferStarted, true) >= 0 ? Slots() : Array.Empty<OptimizerState.Slot>());
 
         /// <inheritdoc/>
         /// <remarks>
         /// Accepts a file with a momentum buffer for every parameter, or (as PyTorch does) with none, in which case
         /// the next step starts the buffers afresh. Restores the step count and learning rate; the other
-        /// hyperparameters stay those given to the constructor.
+        /// hyperparameters stay those given to the constructor. (The file holds every buffer or none: a buffer that
+        /// had not started when it was saved, all zeros, counts as started after loading; this differs from an
+        /// uninterrupted run only with a non-zero dampening and a parameter that had no gradient yet.)
         /// </remarks>
         public override void LoadState(string path)
         {
@@ -100,12 +108,12 @@ namespace CnnGen.Optim
             if (Momentum != 0 && matched == 0)
             {
                 loaded.CopyInto(sets[0]);
-                _hasMomentumBuffers = true;
+                Array.Fill(_bufferStarted, true);
             }
             else
             {
                 foreach (var b in _momentumBuffers) Array.Clear(b);
-                _hasMomentumBuffers = false;
+                Array.Clear(_bufferStarted);
             }
             StepCount = loaded.Step;
             LearningRate = loaded.LearningRate;

@@ -63,6 +63,10 @@ namespace CnnGen.Serialization
         public static SafetensorsFile Read(string path)
         {
             ArgumentException.ThrowIfNullOrEmpty(path);
+            if (Directory.Exists(path))
+                throw new SafetensorsFormatException(path, null, "this is a directory; expected a .safetensors file.");
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"{Path.GetFullPath(path)}: no such file (expected a .safetensors file).", path);
             return Parse(File.ReadAllBytes(path), path);
         }
 

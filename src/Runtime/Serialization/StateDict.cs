@@ -48,16 +48,20 @@ namespace CnnGen.Serialization
         /// Accept tensors the network does not have (PyTorch's <c>strict=False</c>, for the unexpected side only):
         /// useful for files that carry more than a state_dict, such as the parity fixtures.
         /// </param>
+        /// <param name="allowNonFinite">
+        /// Accept NaN and infinite values. Off by default: such weights come from a run that diverged, and loading
+        /// them silently gives a model that predicts one class or nothing at all.
+        /// </param>
         /// <exception cref="SafetensorsFormatException">The file is malformed or does not match; the message lists every problem.</exception>
-        public static void Load(string path, IReadOnlyList<Parameter> parameters, IReadOnlyList<ModelBuffer> buffers, bool ignoreUnexpected = false)
+        public static void Load(string path, IReadOnlyList<Parameter> parameters, IReadOnlyList<ModelBuffer> buffers, bool ignoreUnexpected = false, bool allowNonFinite = false)
         {
             ArgumentException.ThrowIfNullOrEmpty(path);
             Describe(parameters, buffers); // argument errors before any file error
-            Load(SafetensorsFile.Read(path), parameters, buffers, ignoreUnexpected);
+            Load(SafetensorsFile.Read(path), parameters, buffers, ignoreUnexpected, allowNonFinite);
         }
 
-        /// <summary>As <see cref="Load(string, IReadOnlyList{Parameter}, IReadOnlyList{ModelBuffer}, bool)"/>, from a file already read.</summary>
-        public static void Load(SafetensorsFile file, IReadOnlyList<Parameter> parameters, IReadOnlyList<ModelBuffer> buffers, bool ignoreUnexpected = false)
+        /// <summary>As <see cref="Load(string, IReadOnlyList{Parameter}, IReadOnlyList{ModelBuffer}, bool, bool)"/>, from a file already read.</summary>
+        public static void Load(SafetensorsFile file, IReadOnlyList<Parameter> parameters, IReadOnlyList<ModelBuffer> buffers, bool ignoreUnexpected = false, bool allowNonFinite = false)
         {
             ArgumentNullException.ThrowIfNull(file);
             var entries = Describe(parameters, buffers);
@@ -79,6 +83,8 @@ namespace CnnGen.Serialization
                     : t.DType is SafetensorsDType.F32 or SafetensorsDType.F64;
                 if (!dtypeOk)
                     problems.Add($"'{e.Name}': dtype {SafetensorsDTypes.ToHeaderName(t.DType)} is not accepted (expected {(e.IsInteger ? "I64, I32 or F32" : "F32 or F64")})");
+                else if (!allowNonFinite && t.ShapeEquals(e.Shape) && NonFinite.Describe(file, t) is string bad)
+                    problems.Add($"'{e.Name}': {bad} (expected finite numbers; a diverged run writes such weights)");
             }
             if (!ignoreUnexpected)
                 foreach (var t in file.Tensors)

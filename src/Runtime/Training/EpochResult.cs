@@ -112,6 +112,12 @@ namespace CnnGen.Training
     {
         /// <summary>The last finished epoch, or null if none finished.</summary>
         public EpochResult? Last => Epochs.Count == 0 ? null : Epochs[Epochs.Count - 1];
+
+        /// <summary>True when early stopping ended the run before its last epoch.</summary>
+        public bool StoppedEarly { get; init; }
+
+        /// <summary>With early stopping: the epoch whose weights are the best (and, unless told otherwise, in the model now); otherwise null.</summary>
+        public int? BestEpoch { get; init; }
     }
 
     /// <summary>JSON has no NaN or ∞: a diverged value is written as null rather than failing the whole file.</summary>

@@ -143,7 +143,16 @@ namespace CnnGen.Training
         public static RunLog LoadJson(string path)
         {
             var log = new RunLog();
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            JsonDocument parsed;
+            try
+            {
+                parsed = JsonDocument.Parse(File.ReadAllBytes(path));
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{Path.GetFullPath(path)}: not valid JSON ({e.Message}).", e);
+            }
+            using var doc = parsed;
             if (doc.RootElement.ValueKind != JsonValueKind.Array)
                 throw new InvalidDataException($"{Path.GetFileName(path)}: expected a JSON array of epoch records.");
             var runs = new Dictionary<int, RunParameters>();
@@ -152,7 +161,9 @@ namespace CnnGen.Training
             {
                 try
                 {
-                    int index = r.GetProperty("run").GetInt32();
+                    int index = r.ValueKind == JsonValueKind.Object && r.TryGetProperty("run", out var runNumber) && runNumber.ValueKind == JsonValueKind.Number && runNumber.TryGetInt32(out int n) && n >= 1
+                        ? n
+                        : throw new FormatException("\"run\" is missing or not a run number ≥ 1");
                     if (!runs.TryGetValue(index, out var run))
                     {
                         var items = new List<KeyValuePair<string, object>>();

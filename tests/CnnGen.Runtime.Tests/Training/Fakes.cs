@@ -109,8 +109,17 @@ namespace CnnGen.Tests.Training
                     for (int i = 0; i < _in; i++) _gw[o * _in + i] += (float)(d * input[n * _in + i]);
                 }
             }
-            return ++_calls > NaNAfterCalls ? float.NaN : (float)(loss / batch);
+            int call = _calls++;
+            if (NaNGradientAtCall == call) _gw[1] = float.NaN;
+            if (ScriptedLosses is { } script && call < script.Length) return script[call];
+            return call >= NaNAfterCalls ? float.NaN : (float)(loss / batch);
         }
+
+        /// <summary>The loss ForwardBackward reports at each call (the gradients stay the real ones): scripts a loss curve.</summary>
+        public float[]? ScriptedLosses { get; set; }
+
+        /// <summary>At this call (from 0), one gradient value becomes NaN while the loss stays finite.</summary>
+        public int NaNGradientAtCall { get; set; } = -1;
 
         public void Save(string path)
         {

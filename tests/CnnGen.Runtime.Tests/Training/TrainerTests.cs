@@ -95,22 +95,25 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
-        public void NaN_test_loss_stops_before_the_checkpoint_records_it()
+        public void NaN_only_in_the_test_set_is_reported_as_bad_test_data_not_divergence_and_keeps_the_checkpoint()
         {
             string dir = TestData.TempDir();
             var model = new FakeLogisticNetwork(1, 2, 2, 3);
             using var train = new DataLoader(TestData.Separable(60), 10);
             using var test = new DataLoader(TestData.Separable(30, seed: 9), 10);
             Trainer.Fit(model, new TestSgd(model.Parameters, 0.3f), train, test, 1, Quiet(checkpoints: dir));
-            byte[] before = File.ReadAllBytes(Path.Combine(dir, Checkpoint.ModelFileName));
+            byte[] before = File.ReadAllBytes(Path.Combine(Checkpoint.TryCurrentFolder(dir)!, Checkpoint.ModelFileName));
 
-            model.NaNPredictions = true;
-            var e = Assert.Throws<TrainingDivergedException>(() =>
-                Trainer.Fit(model, new TestSgd(model.Parameters, 0.3f), train, test, 1, Quiet(checkpoints: dir)));
-            Assert.Contains("NaN", e.Message);
-            Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir, Checkpoint.ModelFileName)));
+            model.NaNPredictions = true;   // what a NaN pixel in the test files gives: finite weights, NaN test loss
+            var e = Assert.Throws<InvalidDataException>(() =>
+                Trainer.Fit(model, new TestSgd(model.Parameters, 0.3f), train, test, 2, Quiet(checkpoints: dir, resume: true)));
+            Assert.Contains("test data holds NaN or infinite values", e.Message);
+            Assert.Contains("after epoch 2", e.Message);
+            Assert.DoesNotContain("learning rate", e.Message);
+            Assert.Equal(before, File.ReadAllBytes(Path.Combine(Checkpoint.TryCurrentFolder(dir)!, Checkpoint.ModelFileName)));
             Assert.Equal(1, Checkpoint.TryReadState(dir)!.Epoch);
-            Assert.Equal(new[] { "checkpoint.json", "model.safetensors", "optimizer.safetensors" }, Directory.GetFiles(dir).Select(Path.GetFileName).OrderBy(x => x));
+            Assert.Equal(new[] { Checkpoint.PointerFileName }, Directory.GetFiles(dir).Select(Path.GetFileName));
+            Assert.Single(Directory.GetDirectories(dir));
         }
 
         [Fact]
@@ -129,7 +132,10 @@ namespace CnnGen.Tests.Training
             using (var loader = new DataLoader(ds, 10, shuffle: true, seed: 4))
                 Trainer.Fit(first, new TestSgd(first.Parameters, 0.3f), loader, null, 2, Quiet(checkpoints: dir));
             Assert.True(Checkpoint.Exists(dir));
-            Assert.Equal(new[] { "checkpoint.json", "model.safetensors", "optimizer.safetensors" }, Directory.GetFiles(dir).Select(Path.GetFileName).OrderBy(x => x));
+            // One folder per checkpoint, the older one deleted once the pointer moved on.
+            Assert.Equal(new[] { Checkpoint.PointerFileName }, Directory.GetFiles(dir).Select(Path.GetFileName));
+            Assert.Equal(new[] { "ckpt-000002" }, Directory.GetDirectories(dir).Select(Path.GetFileName));
+            Assert.Equal(new[] { "checkpoint.json", "model.safetensors", "optimizer.safetensors" }, Directory.GetFiles(Checkpoint.TryCurrentFolder(dir)!).Select(Path.GetFileName).OrderBy(x => x));
             var state = Checkpoint.TryReadState(dir)!;
             Assert.Equal(2, state.Epoch);
             Assert.Equal(18, state.Step);
@@ -209,7 +215,8 @@ namespace CnnGen.Tests.Training
             var model = new FakeLogisticNetwork(1, 2, 2, 3);
             var opt = new TestSgd(model.Parameters, 0.1f);
             Checkpoint.Save(dir, model, opt, 1);
-            File.WriteAllText(Path.Combine(dir, "checkpoint.json"), File.ReadAllText(Path.Combine(dir, "checkpoint.json")).Replace("FakeLogistic", "Other"));
+            string json = Path.Combine(Checkpoint.TryCurrentFolder(dir)!, "checkpoint.json");
+            File.WriteAllText(json, File.ReadAllText(json).Replace("FakeLogistic", "Other"));
             var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(dir, model, opt));
             Assert.Contains("'Other', not 'FakeLogistic'", e.Message);
         }
@@ -221,11 +228,12 @@ namespace CnnGen.Tests.Training
             var model = new FakeLogisticNetwork(1, 2, 2, 3);
             var opt = new TestSgd(model.Parameters, 0.1f);
             Checkpoint.Save(dir, model, opt, 1);
-            byte[] before = File.ReadAllBytes(Path.Combine(dir, "checkpoint.json"));
+            byte[] before = File.ReadAllBytes(Path.Combine(Checkpoint.TryCurrentFolder(dir)!, "checkpoint.json"));
             var failing = new FailingSaveOptimizer(model.Parameters);
             Assert.Throws<IOException>(() => Checkpoint.Save(dir, model, failing, 2));
-            Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir, "checkpoint.json")));
-            Assert.Equal(3, Directory.GetFiles(dir).Length);  // no temporary files left
+            Assert.Equal(before, File.ReadAllBytes(Path.Combine(Checkpoint.TryCurrentFolder(dir)!, "checkpoint.json")));
+            Assert.Single(Directory.GetFiles(dir));        // the pointer, no temporary files left
+            Assert.Single(Directory.GetDirectories(dir));  // the previous checkpoint, no half-written folder
         }
 
         private sealed class FailingSaveOptimizer : global::CnnGen.Optim.Optimizer
