@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 using CnnGen.Generator.Diagnostics;
 using CnnGen.Generator.Emit;
@@ -7,6 +9,7 @@ using CnnGen.Generator.Model;
 using CnnGen.Generator.Parsing;
 using CnnGen.Generator.Shapes;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
@@ -38,6 +41,23 @@ namespace CnnGen.Generator
                 .WithTrackingName(TrackingNames.Spec);
 
             context.RegisterSourceOutput(specs, static (spc, result) => Produce(spc, result));
+        }
+
+        /// <summary>The names of the members the generated network class declares (parsed back from the generated source).</summary>
+        private static IEnumerable<string> GeneratedMemberNames(string source)
+        {
+            var root = CSharpSyntaxTree.ParseText(source).GetRoot();
+            var network = root.DescendantNodes().OfType<ClassDeclarationSyntax>().Last(c => c.BaseList is not null);
+            foreach (var member in network.Members)
+            {
+                switch (member)
+                {
+                    case FieldDeclarationSyntax f: foreach (var v in f.Declaration.Variables) yield return v.Identifier.ValueText; break;
+                    case MethodDeclarationSyntax m: yield return m.Identifier.ValueText; break;
+                    case PropertyDeclarationSyntax p: yield return p.Identifier.ValueText; break;
+                    case BaseTypeDeclarationSyntax t: yield return t.Identifier.ValueText; break;
+                }
+            }
         }
 
         /// <summary>The result of parsing one [Network] class: a spec, or an internal error as text.</summary>
@@ -72,6 +92,15 @@ namespace CnnGen.Generator
                 // A network with errors gets no code: the analyzer reports them, and half-right code would only add noise.
                 if (plan.HasErrors) return;
                 string source = NetworkEmitter.Emit(ExecutionPlan.Lower(plan));
+                // A user member named like one the generated half declares (a field _input, a method Forward) would make
+                // the generated code fail to compile: say which instead.
+                var clashes = GeneratedMemberNames(source).Intersect(result.Spec.UserMemberNames).ToList();
+                if (clashes.Count > 0)
+                {
+                    spc.ReportDiagnostic(Diagnostic.Create(Descriptors.NotPartial, Location.None,
+                        $"Network class '{result.Spec.ClassName}' declares {string.Join(", ", clashes.Select(c => "'" + c + "'"))}, which CnnGen generates inside it: rename {(clashes.Count == 1 ? "it" : "them")}"));
+                    return;
+                }
                 spc.AddSource(result.Spec.HintName, SourceText.From(source, Encoding.UTF8));
             }
             catch (Exception e)

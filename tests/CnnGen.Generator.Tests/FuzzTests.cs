@@ -178,5 +178,94 @@ namespace CnnGen.Generator.Tests
             Assert.Equal("Conv2d [0] leaves 28 rows and 28 columns of its 1×28×28 input unread (output 27×27): choose a kernel and stride that tile the input",
                 warning.GetMessage(CultureInfo.InvariantCulture));
         }
+
+        // ---- Names and declarations (issue 13): whatever the user names things, generated code compiles or is not emitted ----
+
+        private static readonly Gen<string> ClassName = Gen.OneOfConst(
+            "Net", "@class", "@namespace", "Shapes", "Summary", "Predict", "Parameters", "FloatBuffer", "Cpu", "CnnGen", "global", "Conv2dKernel", "x", "n", "_input");
+
+        private static readonly Gen<string> NamespaceLine = Gen.OneOfConst(
+            "namespace Fuzz;", "namespace @namespace;", "namespace Fuzz.CnnGen;", "namespace Fuzz.Cpu;", "", "namespace System;");
+
+        private static readonly Gen<string> Modifiers = Gen.OneOfConst(
+            "public partial class", "internal sealed partial class", "public static partial class", "file partial class",
+            "public partial record", "partial class", "public abstract partial class");
+
+        /// <summary>User members: none, ones named like generated members, or a type that shadows a runtime type.</summary>
+        private static readonly Gen<string> Extra = Gen.OneOfConst(
+            "", "public void Predict() { }", "public int Shapes => 1;", "private int _input;", "public override string ToString() => \"x\";",
+            "public int Save;", "public static int Summary = 3;");
+
+        private static readonly Gen<string> SiblingType = Gen.OneOfConst(
+            "", "public struct FloatBuffer { }", "public class IntBuffer { }", "public static class Cpu { }", "public class Parameter { }",
+            "public enum Epilogue { None }", "public class CnnGen { }");
+
+        private static readonly Gen<string> Body = Gen.OneOfConst(
+            "[Network(1, 8, 8)]\n[Conv2d(1, 4, 3, padding: 1)]\n[ReLU]\n[Flatten]\n[Linear(256, 10)]",
+            "[Network(4, 8, 8)]\n[Residual<B>]\n[ReLU]\n[Concat<B, B>]\n[Flatten]\n[Linear(512, 10)]",
+            "[Network(4, 8, 8)]\n[Sequential<B>]\n[Residual<B, B>]\n[AdaptiveAvgPool2d(1, 1)]\n[Flatten]\n[Linear(4, 3)]\n[Dropout(0.1)]",
+            "[Network(4, 8, 8)]\n[BatchNorm2d(4, eps: 1e300)]\n[Flatten]\n[Linear(256, 10)]",
+            "[Network(4, 8, 8)]\n[BatchNorm2d(4, eps: 1e-50)]\n[Flatten]\n[Linear(256, 10)]",
+            "[Network(1, 65536, 65536)]\n[Flatten]\n[Linear(10, 10)]",
+            "[Network(4, 8, 8)]\n[Flatten]\n[Linear(256, 10)]\n[MSELoss]",
+            "[Network(4, 8, 8)]\n[Flatten]\n[Linear(256, 3)]\n[CrossEntropyLoss(0.1, new[] { 1f, 2f, 3f })]",
+            "[Network(4, 8, 8)]\n[Flatten]\n[Linear(256, 3)]\n[CrossEntropyLoss(0.1, new[] { 1f, 2f })]");
+
+        private static readonly Gen<string> NamedFile = Gen.Select(NamespaceLine, Gen.Select(Modifiers, ClassName, Extra, (m, c, e) => (m, c, e)), SiblingType, Body,
+            (ns, decl, sibling, body) =>
+                "using CnnGen;\n\n" + ns + "\n\n[Block]\n[Conv2d(4, 4, 3, padding: 1)]\npublic partial class B;\n\n" + sibling + "\n\n" + body
+                + $"\n{decl.m} {decl.c}\n{{\n    {decl.e}\n}}\n");
+
+        [Fact]
+        public void Random_names_and_declarations_yield_compiling_code_or_a_diagnostic()
+        {
+            int generated = 0;
+            NamedFile.Sample(source =>
+            {
+                var run = GeneratorHarness.RunGeneratorOnly(source);
+                Assert.False(run.GeneratorDiagnostics.Any(d => d.Id is "CS8785" or "CNN0099" or "AD0001"),
+                    "The generator or analyzer failed:\n" + GeneratorHarness.Describe(run.GeneratorDiagnostics) + "\n" + source);
+                if (run.Sources.Length == 0) return;
+                lock (this) generated++;
+                var inGenerated = run.OutputCompilation.GetDiagnostics()
+                    .Where(d => d.Severity == DiagnosticSeverity.Error && (d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) ?? false))
+                    .ToList();
+                Assert.True(inGenerated.Count == 0, "Generated code does not compile:\n" + GeneratorHarness.Describe(inGenerated) + "\n" + source);
+            }, iter: 150, threads: 1);
+            Assert.True(generated > 10, $"only {generated} named networks generated code");
+        }
+
+        [Theory]
+        [InlineData("public static partial class Net;", "must not be static")]
+        [InlineData("public partial record Net;", "not a record")]
+        [InlineData("file partial class Net;", "'file' class")]
+        [InlineData("public partial class Shapes;", "name of a member CnnGen generates")]
+        [InlineData("public partial class Net { public void Predict() { } }", "declares 'Predict'")]
+        public void Declarations_the_generator_cannot_complete_are_CNN0001(string declaration, string expected)
+        {
+            var run = GeneratorHarness.RunGeneratorOnly("using CnnGen;\nnamespace Fuzz;\n[Network(1, 8, 8)]\n[Flatten]\n[Linear(64, 10)]\n" + declaration + "\n");
+            var d = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "CNN0001");
+            Assert.Contains(expected, d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            Assert.Empty(run.Sources);
+        }
+
+        [Fact]
+        public void Keywords_as_names_and_shadowing_user_types_still_compile()
+        {
+            var run = GeneratorHarness.Run("using CnnGen;\nnamespace @namespace;\npublic struct FloatBuffer { }\npublic static class Cpu { }\n"
+                + "[Network(1, 8, 8)]\n[Conv2d(1, 2, 3)]\n[ReLU]\n[Flatten]\n[Linear(72, 10)]\npublic partial class @class;\n");
+            Assert.Empty(run.GeneratorDiagnostics);
+            Assert.Contains("partial class @class", run.SingleSource(), StringComparison.Ordinal);
+            Assert.Empty(run.CompilationDiagnostics);
+        }
+
+        [Fact]
+        public void A_suggestion_never_names_a_number_no_attribute_can_hold()
+        {
+            var run = GeneratorHarness.RunGeneratorOnly("using CnnGen;\nnamespace Fuzz;\n[Network(1, 28, 28)]\n"
+                + "[Conv2d(1, 65536, 1)]\n[Conv2d(65536, 32768, 1)]\n[Flatten]\n[Linear(10, 10)]\npublic partial class Net;\n");
+            Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id is "CS8785" or "CNN0099");
+            Assert.All(run.GeneratorDiagnostics, d => Assert.DoesNotContain("4611686014132420609", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        }
     }
 }

@@ -295,8 +295,11 @@ namespace CnnGen.Generator.Emit
             _w.Line("public void Eval() => _training = false;");
             _w.Line("/// <inheritdoc/>");
             _w.Line("public global::CnnGen.NetworkSummary GetSummary() => Summary;");
-            _w.Line("/// <summary>The layer table, like torchinfo's summary.</summary>");
-            _w.Line("public override string ToString() => Summary.ToString();");
+            if (!_spec.DeclaresToString)
+            {
+                _w.Line("/// <summary>The layer table, like torchinfo's summary.</summary>");
+                _w.Line("public override string ToString() => Summary.ToString();");
+            }
             _w.Line("/// <inheritdoc/>");
             _w.Line("public void Save(string path) => global::CnnGen.Serialization.StateDict.Save(path, _parameters, _buffers);");
             _w.Line("/// <inheritdoc/>");

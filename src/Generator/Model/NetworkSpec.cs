@@ -70,6 +70,8 @@ namespace CnnGen.Generator.Model
         int InputWidth,
         EquatableArray<LayerSpec> Layers,
         LossSpec Loss,
+        bool DeclaresToString,
+        EquatableArray<string> UserMemberNames,
         LocationInfo? NetworkAttributeLocation,
         LocationInfo? ClassNameLocation,
         EquatableArray<DiagnosticInfo> ParseDiagnostics)
@@ -81,7 +83,8 @@ namespace CnnGen.Generator.Model
             {
                 string prefix = Namespace is null ? "" : Namespace + ".";
                 foreach (var t in ContainingTypes) prefix += t.Name + ".";
-                return prefix + ClassName + ".g.cs";
+                // Hint names allow no '@': an escaped identifier (@class) is named without it.
+                return (prefix + ClassName).Replace("@", "") + ".g.cs";
             }
         }
     }

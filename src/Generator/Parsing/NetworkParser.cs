@@ -121,6 +121,9 @@ namespace CnnGen.Generator.Parsing
                 channels, height, width,
                 EquatableArray.From(layers),
                 ReadLoss(symbol),
+                symbol.GetMembers("ToString").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 0 && IsUserCode(m)),
+                EquatableArray.From(symbol.GetMembers().Where(m => !m.IsImplicitlyDeclared && IsUserCode(m) && m.CanBeReferencedByName)
+                    .Select(m => m.Name).Distinct().OrderBy(n => n, StringComparer.Ordinal)),
                 networkLocation,
                 classNameLocation,
                 EquatableArray.From(_diagnostics));

@@ -197,19 +197,19 @@ namespace CnnGen.Generator.Shapes
                 }
             }
 
-            private Chain Inner(LayerSpec layer, Chain outer, BlockUse block, string role, string prefix, Value input)
+            private Chain Inner(LayerSpec layer, Chain outer, BlockUse block, string role, string prefix)
                 => new Chain(outer.Prefix + Num(layer.Index) + "." + prefix,
                     $" in {block.Name}{role} in {layer.AttributeName} [{layer.Index}]{outer.Context}",
-                    $"the input of {block.Name} ({Producer(outer, input.Shape)})", outer.Depth + 1);
+                    $"the input of {block.Name} (from {(outer.Done.Count == 0 ? outer.Source : outer.Done[outer.Done.Count - 1].Name)})", outer.Depth + 1);
 
             private Value? Residual(LayerSpec layer, ResidualOp op, Value value, Chain chain)
             {
                 string title = op.Shortcut is null ? $"Residual<{op.Body.Name}>" : $"Residual<{op.Body.Name}, {op.Shortcut.Name}>";
                 int first = Nodes.Count;
                 var row = BlockRow(layer, chain, title);
-                var body = Sequence(op.Body.Layers, value, Inner(layer, chain, op.Body, " (body)", "body.", value));
+                var body = Sequence(op.Body.Layers, value, Inner(layer, chain, op.Body, " (body)", "body."));
                 if (body is null) return null;
-                var shortcut = op.Shortcut is null ? value : Sequence(op.Shortcut.Layers, value, Inner(layer, chain, op.Shortcut, " (shortcut)", "shortcut.", value));
+                var shortcut = op.Shortcut is null ? value : Sequence(op.Shortcut.Layers, value, Inner(layer, chain, op.Shortcut, " (shortcut)", "shortcut."));
                 if (shortcut is null) return null;
                 if (!body.Shape.SameAs(shortcut.Shape))
                 {
@@ -262,7 +262,7 @@ namespace CnnGen.Generator.Shapes
                 for (int b = 0; b < op.Branches.Count; b++)
                 {
                     var branch = op.Branches[b];
-                    var output = Sequence(branch.Layers, value, Inner(layer, chain, branch, $" (branch {Num(b)})", $"branches.{Num(b)}.", value));
+                    var output = Sequence(branch.Layers, value, Inner(layer, chain, branch, $" (branch {Num(b)})", $"branches.{Num(b)}."));
                     if (output is null) return null;
                     outputs.Add(output);
                 }
@@ -304,7 +304,7 @@ namespace CnnGen.Generator.Shapes
             {
                 int first = Nodes.Count;
                 var row = BlockRow(layer, chain, $"Sequential<{op.Block.Name}>");
-                var output = Sequence(op.Block.Layers, value, Inner(layer, chain, op.Block, "", "", value));
+                var output = Sequence(op.Block.Layers, value, Inner(layer, chain, op.Block, "", ""));
                 if (output is null) return null;
                 CloseRow(row, first, output.Shape);
                 return output;

@@ -10,7 +10,7 @@ namespace CnnGen.Generator.Tests.Infrastructure
 
         public static NetworkSpec Network(int channels, int height, int width, params LayerSpec[] layers)
             => new NetworkSpec("Tests", "Net", "public", EquatableArray<ContainingType>.Empty, channels, height, width,
-                EquatableArray.From(layers), LossSpec.Default, null, null, EquatableArray<DiagnosticInfo>.Empty);
+                EquatableArray.From(layers), LossSpec.Default, false, EquatableArray<string>.Empty, null, null, EquatableArray<DiagnosticInfo>.Empty);
 
         public static LayerSpec Conv2d(int index, long cin, long cout, long k, long s = 1, long p = 0, long d = 1, long g = 1, bool bias = true)
             => Layer(index, LayerKind.Conv2d, new Conv2dOp(cin, cout, k, s, p, d, g, bias));
