@@ -187,20 +187,20 @@ namespace CnnGen.Cpu
             for (; j + Lanes <= count; j += Lanes)
             {
                 var v = Vector512.Load(src + j) + vb;
-                if (relu) v = Vector512.Max(v, Vector512<float>.Zero);
+                if (relu) v = Relu.Of(v);
                 Vector512.Store(v, dst + j);
             }
             var hb = Vector256.Create(bias);
             for (; j + 8 <= count; j += 8)
             {
                 var v = Vector256.Load(src + j) + hb;
-                if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
+                if (relu) v = Relu.Of(v);
                 Vector256.Store(v, dst + j);
             }
             for (; j < count; j++)
             {
                 float v = src[j] + bias;
-                dst[j] = relu ? (v > 0f ? v : 0f) : v;
+                dst[j] = relu ? Relu.Of(v) : v;
             }
         }
 

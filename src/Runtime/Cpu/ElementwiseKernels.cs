@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using CnnGen.Randomness;
@@ -45,14 +46,12 @@ namespace CnnGen.Cpu
             }
         }
 
-        // Forward ops read only their first argument. ReLU keeps NaN (x < 0 is false for NaN), as torch.relu does.
+        // Forward ops read only their first argument.
         private readonly struct ReLUOp : IMiscElementOp
         {
-            public static float Invoke(float x, float unused, float slope) => x < 0 ? 0 : x;
-            public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> unused, Vector256<float> slope)
-                => Vector256.AndNot(x, Vector256.LessThan(x, Vector256<float>.Zero));
-            public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> unused, Vector512<float> slope)
-                => Vector512.AndNot(x, Vector512.LessThan(x, Vector512<float>.Zero));
+            public static float Invoke(float x, float unused, float slope) => Relu.Of(x);
+            public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> unused, Vector256<float> slope) => Relu.Of(x);
+            public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> unused, Vector512<float> slope) => Relu.Of(x);
         }
 
         private readonly struct LeakyReLUOp : IMiscElementOp
@@ -276,6 +275,24 @@ namespace CnnGen.Cpu
         static abstract float Invoke(float a, float b, float s);
         static abstract Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> s);
         static abstract Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> s);
+    }
+
+    /// <summary>
+    /// ReLU as torch.relu computes it, for every kernel that applies one (the standalone layer and the fused
+    /// epilogues of the GEMM, Linear and the direct convolution): negative values become 0, NaN stays NaN
+    /// (x &lt; 0 is false for NaN). max(x, 0) or "x &gt; 0 ? x : 0" would turn NaN into 0 and hide a diverged
+    /// input behind a finite loss.
+    /// </summary>
+    internal static class Relu
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Of(float x) => x < 0f ? 0f : x;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Of(Vector256<float> x) => Vector256.AndNot(x, Vector256.LessThan(x, Vector256<float>.Zero));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Of(Vector512<float> x) => Vector512.AndNot(x, Vector512.LessThan(x, Vector512<float>.Zero));
     }
 
     internal static class ElementwiseMap

@@ -124,7 +124,7 @@ namespace CnnGen.Cpu
         private static float Finish(float d, float* bias, int o, bool relu)
         {
             if (bias != null) d += bias[o];
-            return relu && !(d > 0f) ? 0f : d;
+            return relu ? Relu.Of(d) : d;
         }
 
         private static void Validate(int n, int inFeatures, int outFeatures, string method)

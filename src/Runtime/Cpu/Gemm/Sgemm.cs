@@ -17,7 +17,7 @@ namespace CnnGen.Cpu.Gemm
         public float* RowBias;
         /// <summary>Added to every element of column j: C[i, j] += ColumnBias[j] (a linear layer's bias).</summary>
         public float* ColumnBias;
-        /// <summary>Then C = max(0, C).</summary>
+        /// <summary>Then C = relu(C) as torch.relu: negatives become 0, NaN stays NaN.</summary>
         public bool Relu;
 
         /// <summary>Whether this epilogue does anything at all.</summary>
@@ -549,7 +549,7 @@ namespace CnnGen.Cpu.Gemm
                 {
                     var v = Vector256.Load(row + j) + vrb;
                     if (cb != null) v += Vector256.Load(cb + j);
-                    if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
+                    if (relu) v = Relu.Of(v);
                     Vector256.Store(v, row + j);
                 }
             }
@@ -557,7 +557,7 @@ namespace CnnGen.Cpu.Gemm
             {
                 float v = row[j] + rb;
                 if (cb != null) v += cb[j];
-                if (relu) v = v > 0f ? v : 0f;
+                if (relu) v = Relu.Of(v);
                 row[j] = v;
             }
         }
