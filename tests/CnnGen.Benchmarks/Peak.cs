@@ -54,6 +54,15 @@ namespace CnnGen.Benchmarks
             return 0;
         }
 
+        private static double _perCore;
+
+        /// <summary>The FMA peak of one core in GFLOP/s (the better of 512- and 256-bit vectors), measured on first use.</summary>
+        public static double PerCore()
+        {
+            if (_perCore == 0) _perCore = Math.Max(Fma512(0.3), Fma256(0.3));
+            return _perCore;
+        }
+
         private static double Fma512(double seconds)
         {
             // The best of many short blocks: on a shared machine a block the scheduler did not interrupt shows

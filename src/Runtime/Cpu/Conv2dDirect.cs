@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using CnnGen.Cpu.Gemm;
 using CnnGen.Cpu.Threading;
 
 namespace CnnGen.Cpu
@@ -29,7 +30,7 @@ namespace CnnGen.Cpu
 
         /// <summary>Whether the direct path handles this shape (and pays: few channels, small taps).</summary>
         public static bool Applies(in Conv2dShape s) =>
-            Vector512.IsHardwareAccelerated && s.Groups == 1 && s.Stride == 1 && s.Dilation == 1
+            Sgemm.CurrentIsa == Sgemm.Isa.Vector512 && s.Groups == 1 && s.Stride == 1 && s.Dilation == 1
             && s.InChannels * s.Kernel * s.Kernel <= 160 && s.OutChannels <= 16 && s.Kernel <= 7;
 
         private struct Geometry

@@ -7,15 +7,17 @@ namespace CnnGen.Cpu.Gemm
     /// The lowering that turns a convolution into a matrix multiply. For one sample and a run of
     /// <c>channels</c> input channels, the column matrix has one row per (channel, ky, kx) and one column per
     /// output position (oy, ox): col[(c·k + ky)·k + kx, oy·OW + ox] = x[c, oy·s − p + ky·d, ox·s − p + kx·d],
-    /// zero where that falls in the padding.
+    /// zero where that falls in the padding. Rows are <c>rowStride</c> floats apart (default OH·OW), so the
+    /// columns of several samples can sit side by side in one wider matrix and go through one GEMM.
     /// </summary>
     internal static unsafe class Im2Col
     {
-        /// <summary>Fills col[channels·k·k, OH·OW] from x[channels, H, W] (one sample, one group).</summary>
+        /// <summary>Fills col[channels·k·k, OH·OW] (row stride <paramref name="rowStride"/>, 0: OH·OW) from x[channels, H, W] (one sample, one group).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Lower(float* x, int channels, in Conv2dShape s, float* col)
+        public static void Lower(float* x, int channels, in Conv2dShape s, float* col, long rowStride = 0)
         {
             int h = s.Height, w = s.Width, k = s.Kernel, oh = s.OutHeight, ow = s.OutWidth;
+            if (rowStride == 0) rowStride = (long)oh * ow;
             int stride = s.Stride, pad = s.Padding, dil = s.Dilation;
             for (int c = 0; c < channels; c++)
             {
@@ -43,7 +45,7 @@ namespace CnnGen.Cpu.Gemm
                                 for (int ox = oxLo; ox < oxHi; ox++) dst[ox] = src[ox * stride];
                             for (int ox = oxHi; ox < ow; ox++) dst[ox] = 0f;
                         }
-                        col += (long)oh * ow;
+                        col += rowStride;
                     }
                 }
             }
@@ -52,11 +54,13 @@ namespace CnnGen.Cpu.Gemm
         /// <summary>
         /// The adjoint of <see cref="Lower"/>: adds every element of col[channels·k·k, OH·OW] back into the input
         /// position it was read from, dx[channels, H, W] += scatter(col). dx must be zeroed (or hold a sum to add to).
+        /// Rows of col are <paramref name="rowStride"/> floats apart (0: OH·OW), as in <see cref="Lower"/>.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void LowerAdjointAdd(float* col, int channels, in Conv2dShape s, float* dx)
+        public static void LowerAdjointAdd(float* col, int channels, in Conv2dShape s, float* dx, long rowStride = 0)
         {
             int h = s.Height, w = s.Width, k = s.Kernel, oh = s.OutHeight, ow = s.OutWidth;
+            if (rowStride == 0) rowStride = (long)oh * ow;
             int stride = s.Stride, pad = s.Padding, dil = s.Dilation;
             for (int c = 0; c < channels; c++)
             {
@@ -86,7 +90,7 @@ namespace CnnGen.Cpu.Gemm
                                 }
                             }
                         }
-                        col += (long)oh * ow;
+                        col += rowStride;
                     }
                 }
             }
