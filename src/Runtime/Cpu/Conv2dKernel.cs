@@ -173,6 +173,20 @@ namespace CnnGen.Cpu
                     new ReadOnlySpan<float>(src + j * sampleStride + (long)r * width, width).CopyTo(new Span<float>(dst + r * ld + (long)j * width, width));
         }
 
+        /// <summary>
+        /// col_g[kG, count·P] for channel group g of <paramref name="count"/> samples from xs, sample j's columns
+        /// at j·P; returns the GEMM's B operand: col, or the input itself for a 1×1 convolution (count = 1).
+        /// </summary>
+        private static float* Columns(float* xs, int g, int count, bool direct, float* col, in Conv2dShape s)
+        {
+            int cinG = s.InChannels / s.Groups, positions = s.OutHeight * s.OutWidth;
+            float* xg = xs + (long)g * cinG * s.Height * s.Width;
+            if (direct) return xg;
+            for (int j = 0; j < count; j++)
+                Im2Col.Lower(xg + (long)j * s.InputSize, cinG, in s, col + (long)j * positions, (long)count * positions);
+            return col;
+        }
+
         private static void ForwardChunk(void* state, int chunk)
         {
             ref Job job = ref Unsafe.AsRef<Job>(state);
@@ -192,14 +206,7 @@ namespace CnnGen.Cpu
                 float* ys = job.Y + (long)i0 * s.OutputSize;
                 for (int g = 0; g < groups; g++)
                 {
-                    // col_g[kG, count·P]: sample j's columns at j·P. Direct (1×1): the input plane is col (count = 1).
-                    float* b = xs + (long)g * cinG * plane;
-                    if (!direct)
-                    {
-                        for (int j = 0; j < count; j++)
-                            Im2Col.Lower(xs + (long)j * s.InputSize + (long)g * cinG * plane, cinG, in s, col + (long)j * positions, ld);
-                        b = col;
-                    }
+                    float* b = Columns(xs, g, count, direct, col, in s);
                     float* yg = ys + (long)g * coutG * positions;
                     var epilogue = new GemmEpilogue { RowBias = job.Bias == null ? null : job.Bias + g * coutG, Relu = job.Relu };
                     Sgemm.Multiply(false, false, coutG, ld, kG, job.W + (long)g * coutG * kG, kG, b, ld,
@@ -247,13 +254,7 @@ namespace CnnGen.Cpu
 
                 for (int g = 0; g < groups; g++)
                 {
-                    float* b = xs + (long)g * cinG * plane;
-                    if (!direct)
-                    {
-                        for (int j = 0; j < count; j++)
-                            Im2Col.Lower(xs + (long)j * s.InputSize + (long)g * cinG * plane, cinG, in s, col + (long)j * positions, ld);
-                        b = col;
-                    }
+                    float* b = Columns(xs, g, count, direct, col, in s);
                     // dy_g[coutG, count·P], the samples side by side as in col.
                     float* dyg = dys + (long)g * coutG * positions;
                     if (count > 1)
