@@ -19,6 +19,19 @@ namespace CnnGen.Cpu
             MiscParallel.For(planes, (long)planes * s.Height * s.Width, new ForwardWork(x, y, indices, s));
         }
 
+        /// <summary>
+        /// y[n, C, OH, OW] for evaluation: the same maxima as <see cref="Forward"/> (NaN wins, as in PyTorch) without
+        /// the argmax, which only a backward needs. The common 2×2 stride-2 window takes vector maxima of whole
+        /// rows (both rows first, then the column pairs) instead of tracking which input won.
+        /// </summary>
+        public static void ForwardInference(FloatBuffer x, FloatBuffer y, int n, in Pool2dShape s)
+        {
+            PoolChecks.Check(nameof(MaxPool2dKernel), n, s, x.Length, nameof(x), y.Length, nameof(y));
+            if (s.Dilation < 1) throw new ArgumentOutOfRangeException(nameof(s), $"MaxPool2d: dilation must be at least 1, got {s.Dilation}.");
+            int planes = n * s.Channels;
+            MiscParallel.For(planes, (long)planes * s.Height * s.Width, new InferenceWork(x, y, s));
+        }
+
         /// <summary>dx = 0, then dx[argmax] += dy (windows may overlap).</summary>
         public static void Backward(FloatBuffer dy, IntBuffer indices, FloatBuffer dx, int n, in Pool2dShape s)
         {
@@ -51,6 +64,80 @@ namespace CnnGen.Cpu
                         Plane2x2(x, y, idx, _s);
                     else
                         Plane(x, y, idx, _s);
+                }
+            }
+        }
+
+        private readonly struct InferenceWork : IMiscRangeWork
+        {
+            private readonly FloatBuffer _x, _y;
+            private readonly Pool2dShape _s;
+
+            public InferenceWork(FloatBuffer x, FloatBuffer y, in Pool2dShape s)
+            {
+                _x = x; _y = y; _s = s;
+            }
+
+            public unsafe void Run(int begin, int end)
+            {
+                int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
+                bool twoByTwo = _s.Kernel == 2 && _s.Stride == 2 && _s.Padding == 0 && 2 * _s.OutHeight <= _s.Height && 2 * _s.OutWidth <= _s.Width;
+                if (!twoByTwo)
+                {
+                    // Other windows are rare in evaluation-heavy code: the training scan, its argmax into scratch.
+                    if (t_indices is null || t_indices.Length < outPlane) t_indices = new int[outPlane];
+                    for (int p = begin; p < end; p++)
+                        Plane(_x.Span.Slice(p * inPlane, inPlane), _y.Span.Slice(p * outPlane, outPlane), t_indices.AsSpan(0, outPlane), _s);
+                    return;
+                }
+                // The GEMM's instruction-set choice (a test may force a narrower one on its thread) picks the path.
+                Gemm.Sgemm.Isa isa = Gemm.Sgemm.CurrentIsa;
+                fixed (float* px = _x.Span, py = _y.Span)
+                {
+                    for (int p = begin; p < end; p++)
+                        Plane2x2Values(px + (long)p * inPlane, py + (long)p * outPlane, _s.Width, _s.OutHeight, _s.OutWidth, isa);
+                }
+            }
+        }
+
+        [ThreadStatic] private static int[]? t_indices;
+
+        /// <summary>Max of each 2×2 window of one plane, values only: rows r0 and r1 combined first, then column pairs.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static unsafe void Plane2x2Values(float* x, float* y, int width, int outHeight, int outWidth, Gemm.Sgemm.Isa isa)
+        {
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                float* r0 = x + 2L * oh * width, r1 = r0 + width, yRow = y + (long)oh * outWidth;
+                int ow = 0;
+                if (isa == Gemm.Sgemm.Isa.Vector512 && outWidth >= 8)
+                {
+                    // Eight outputs from 16 floats of each row; the last block shifted left to end at the row's end.
+                    for (int next = 0; next < outWidth; next += 8)
+                    {
+                        ow = Math.Min(next, outWidth - 8);
+                        Vector512<float> v = Pool2x2Vectors.Max(Vector512.Load(r0 + 2 * ow), Vector512.Load(r1 + 2 * ow));
+                        Pool2x2Vectors.Deinterleave(v, out Vector256<float> even, out Vector256<float> odd);
+                        Pool2x2Vectors.Max(even, odd).Store(yRow + ow);
+                    }
+                    continue;
+                }
+                if (isa != Gemm.Sgemm.Isa.Scalar && Sse.IsSupported && outWidth >= 4)
+                {
+                    // Narrow rows (SimpleCnn's 14 → 7): four outputs from 8 floats of each row, the last block shifted.
+                    for (int next = 0; next < outWidth; next += 4)
+                    {
+                        ow = Math.Min(next, outWidth - 4);
+                        Vector128<float> lo = Pool2x2Vectors.Max(Vector128.Load(r0 + 2 * ow), Vector128.Load(r1 + 2 * ow));
+                        Vector128<float> hi = Pool2x2Vectors.Max(Vector128.Load(r0 + 2 * ow + 4), Vector128.Load(r1 + 2 * ow + 4));
+                        Pool2x2Vectors.Max(Sse.Shuffle(lo, hi, 0b10_00_10_00), Sse.Shuffle(lo, hi, 0b11_01_11_01)).Store(yRow + ow);
+                    }
+                    continue;
+                }
+                for (; ow < outWidth; ow++)
+                {
+                    float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+                    yRow[ow] = Pool2x2Vectors.Max(Pool2x2Vectors.Max(a, c), Pool2x2Vectors.Max(b, d));
                 }
             }
         }
@@ -530,6 +617,25 @@ namespace CnnGen.Cpu
             max = Vector128.ConditionalSelect(take, v, max);
             best = Vector128.ConditionalSelect(take.AsInt32(), index, best);
         }
+
+        /// <summary>Lane-wise max(p, q) that keeps p unless q is strictly greater or NaN (PyTorch's rule, so NaN wins).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Max(Vector512<float> p, Vector512<float> q) =>
+            Vector512.ConditionalSelect(Vector512.GreaterThan(q, p) | ~Vector512.Equals(q, q), q, p);
+
+        /// <summary>As the 512-bit <see cref="Max(Vector512{float}, Vector512{float})"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Max(Vector256<float> p, Vector256<float> q) =>
+            Vector256.ConditionalSelect(Vector256.GreaterThan(q, p) | ~Vector256.Equals(q, q), q, p);
+
+        /// <summary>As the 512-bit <see cref="Max(Vector512{float}, Vector512{float})"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Max(Vector128<float> p, Vector128<float> q) =>
+            Vector128.ConditionalSelect(Vector128.GreaterThan(q, p) | ~Vector128.Equals(q, q), q, p);
+
+        /// <summary>As the 512-bit <see cref="Max(Vector512{float}, Vector512{float})"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Max(float p, float q) => q > p || float.IsNaN(q) ? q : p;
 
         /// <summary>Lane-wise: a later window value replaces the maximum when strictly greater or NaN (PyTorch's rule).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace CnnGen.Cpu.Gemm
 {
@@ -40,7 +41,7 @@ namespace CnnGen.Cpu.Gemm
                             float* src = plane + (long)iy * w + offX; // src[ox·stride] is x[iy, ox·stride + offX]
                             for (int ox = 0; ox < oxLo; ox++) dst[ox] = 0f;
                             if (stride == 1)
-                                new ReadOnlySpan<float>(src + oxLo, oxHi - oxLo).CopyTo(new Span<float>(dst + oxLo, oxHi - oxLo));
+                                CopyRun(src + oxLo, dst + oxLo, oxHi - oxLo);
                             else
                                 for (int ox = oxLo; ox < oxHi; ox++) dst[ox] = src[ox * stride];
                             for (int ox = oxHi; ox < ow; ox++) dst[ox] = 0f;
@@ -94,6 +95,23 @@ namespace CnnGen.Cpu.Gemm
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// dst[0, count) = src[0, count). Rows here are short (14 floats for a 14×14 output): a memmove call per
+        /// row cost as much as the copying, so runs of 8 or more go as 8-float vectors, the last one overlapping.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CopyRun(float* src, float* dst, int count)
+        {
+            if (count >= 8 && Vector256.IsHardwareAccelerated)
+            {
+                int i = 0;
+                for (; i + 8 <= count; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+                if (i < count) Vector256.Store(Vector256.Load(src + count - 8), dst + count - 8);
+                return;
+            }
+            for (int i = 0; i < count; i++) dst[i] = src[i];
         }
 
         /// <summary>The output columns [lo, hi) whose input column ox·stride + off lies inside [0, width).</summary>
