@@ -82,8 +82,7 @@ namespace CnnGen.Cpu.Gemm
                                 float* dst = plane + (long)iy * w + offX;
                                 if (stride == 1)
                                 {
-                                    var d = new Span<float>(dst + oxLo, oxHi - oxLo);
-                                    System.Numerics.Tensors.TensorPrimitives.Add(d, new ReadOnlySpan<float>(src + oxLo, oxHi - oxLo), d);
+                                    AddRun(src + oxLo, dst + oxLo, oxHi - oxLo);
                                 }
                                 else
                                 {
@@ -112,6 +111,23 @@ namespace CnnGen.Cpu.Gemm
                 return;
             }
             for (int i = 0; i < count; i++) dst[i] = src[i];
+        }
+
+        /// <summary>dst[0, count) += src[0, count), inline for the same reason as <see cref="CopyRun"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void AddRun(float* src, float* dst, int count)
+        {
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i + 8 <= count; i += 8) Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
+                if (i + 4 <= count)
+                {
+                    Vector128.Store(Vector128.Load(dst + i) + Vector128.Load(src + i), dst + i);
+                    i += 4;
+                }
+            }
+            for (; i < count; i++) dst[i] += src[i];
         }
 
         /// <summary>The output columns [lo, hi) whose input column ox·stride + off lies inside [0, width).</summary>
