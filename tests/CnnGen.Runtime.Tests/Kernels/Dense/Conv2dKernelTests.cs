@@ -61,6 +61,32 @@ namespace CnnGen.Tests.Kernels.Dense
             yield return new object[] { 6, 5, 5, 16, 5, 1, 2, 1, 1, false, false, 37, false };
         }
 
+        public static IEnumerable<object[]> DirectShapesOnEveryIsa()
+        {
+            // Shapes the AVX-512 direct path takes (MaxPoolNet's layers, a padded odd one); batch 1 keeps the
+            // kernel on this thread, where the forced instruction set applies. Forced below AVX-512, the same
+            // shapes go through im2col and the 256-bit or scalar GEMM: the paths other machines take.
+            foreach (int isa in new[] { (int)Cpu.Gemm.Sgemm.Isa.Vector512, (int)Cpu.Gemm.Sgemm.Isa.Vector256, (int)Cpu.Gemm.Sgemm.Isa.Scalar })
+            {
+                yield return new object[] { 1, 28, 28, 6, 5, 0, true, isa };
+                yield return new object[] { 6, 12, 12, 12, 5, 0, false, isa };
+                yield return new object[] { 3, 11, 5, 7, 3, 1, true, isa };
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(DirectShapesOnEveryIsa))]
+        public void Few_channel_shapes_match_float64_reference_on_every_instruction_set(int cin, int h, int w, int cout, int k, int pad, bool relu, int isaCode)
+        {
+            var before = Cpu.Gemm.Sgemm.ForcedIsa;
+            Cpu.Gemm.Sgemm.ForcedIsa = (Cpu.Gemm.Sgemm.Isa)isaCode;
+            try
+            {
+                Forward_and_backward_match_float64_reference(cin, h, w, cout, k, 1, pad, 1, 1, true, relu, 1, false);
+            }
+            finally { Cpu.Gemm.Sgemm.ForcedIsa = before; }
+        }
+
         [Theory]
         [MemberData(nameof(Configurations))]
         public void Forward_and_backward_match_float64_reference(int cin, int h, int w, int cout, int k, int stride, int pad, int dil,
