@@ -129,6 +129,9 @@ def main():
     for exe in (EXE, TS_EXE):
         if not os.path.exists(exe):
             sys.exit(f"compare.py: {exe} not found; build it with dotnet build -c Release (or drop --no-build)")
+    if any("torchsharp" in CASES[c][2] for c in cases) and not os.access(WITH_LIBC, os.X_OK):
+        sys.exit(f"compare.py: the LibTorch peer runs through {WITH_LIBC} (Debian 13's libstdc++), which is missing; "
+                 "see DESIGN.md, or leave out the cases that need it with --cases")
     for c in cases:
         if "ort" in CASES[c][2]:
             export_onnx(c)
