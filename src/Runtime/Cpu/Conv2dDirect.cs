@@ -64,6 +64,7 @@ namespace CnnGen.Cpu
             public bool Relu;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(float* x, float* w, float* bias, float* y, int n, in Conv2dShape s, bool relu)
         {
             var g = new Geometry(in s);
@@ -80,6 +81,7 @@ namespace CnnGen.Cpu
             else ForwardChunk(&job, 0);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(float* x, float* w, float* dy, float* dx, float* dw, float* db, int n, in Conv2dShape s)
         {
             var g = new Geometry(in s);
@@ -132,6 +134,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>Copies sample x[Cin, H, W] into the interior of the zero-padded planes (pads already zero).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void LoadInput(float* xs, float* xp, in Conv2dShape s, in Geometry g)
         {
             int p = s.Padding;
@@ -181,6 +184,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>dst[j] = relu?(src[j] + bias) for one output row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Epilogue(float* src, float* dst, int count, float bias, bool relu)
         {
             int j = 0;

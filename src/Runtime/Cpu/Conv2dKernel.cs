@@ -51,6 +51,7 @@ namespace CnnGen.Cpu
         /// (skipped when empty). Gradients are overwritten, not accumulated. With <see cref="Epilogue.ReLU"/>,
         /// dy is first masked by y &gt; 0 (in place: dy is scratch afterwards).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(FloatBuffer x, FloatBuffer weight, FloatBuffer y, FloatBuffer dy, FloatBuffer dx,
             FloatBuffer dWeight, FloatBuffer dBias, int n, in Conv2dShape s, Epilogue epilogue)
         {
@@ -156,6 +157,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>dst[j, r, 0..width) = src[r, j·width ..] for j &lt; count, r &lt; rows: a wide [rows, count·width] matrix back to per-sample planes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Scatter(float* src, float* dst, long sampleStride, int rows, int width, int count)
         {
             long ld = (long)count * width;
@@ -165,6 +167,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>The inverse of <see cref="Scatter"/>: per-sample planes side by side into a wide [rows, count·width] matrix.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Gather(float* src, long sampleStride, float* dst, int rows, int width, int count)
         {
             long ld = (long)count * width;
@@ -177,6 +180,7 @@ namespace CnnGen.Cpu
         /// col_g[kG, count·P] for channel group g of <paramref name="count"/> samples from xs, sample j's columns
         /// at j·P; returns the GEMM's B operand: col, or the input itself for a 1×1 convolution (count = 1).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static float* Columns(float* xs, int g, int count, bool direct, float* col, in Conv2dShape s)
         {
             int cinG = s.InChannels / s.Groups, positions = s.OutHeight * s.OutWidth;
@@ -187,6 +191,7 @@ namespace CnnGen.Cpu
             return col;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ForwardChunk(void* state, int chunk)
         {
             ref Job job = ref Unsafe.AsRef<Job>(state);
@@ -216,6 +221,7 @@ namespace CnnGen.Cpu
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardChunk(void* state, int chunk)
         {
             ref Job job = ref Unsafe.AsRef<Job>(state);

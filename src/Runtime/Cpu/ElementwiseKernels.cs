@@ -154,6 +154,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>mask[j] for global indices start + j.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void FillMask(Span<float> mask, int start, float p, ulong seed)
         {
             float scale = p < 1 ? 1 / (1 - p) : 0; // p = 1 keeps nothing, and 0·∞ must not appear
@@ -199,6 +200,7 @@ namespace CnnGen.Cpu
         /// Returns the mean loss over <paramref name="n"/> rows and writes dLogits = (softmax − onehot)/n.
         /// Throws <see cref="ArgumentOutOfRangeException"/> naming the row when a label is outside [0, classes).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static float ForwardBackward(FloatBuffer logits, ReadOnlySpan<int> labels, FloatBuffer dLogits, int n, int classes)
         {
             Check(logits.Length, labels, n, classes);
@@ -226,6 +228,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>Mean loss only (evaluation).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static float Loss(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int n, int classes)
         {
             Check(logits.Length, labels, n, classes);
@@ -250,6 +253,7 @@ namespace CnnGen.Cpu
             return (float)(total / n);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Check(int logitsLength, ReadOnlySpan<int> labels, int n, int classes)
         {
             if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), $"SoftmaxCrossEntropy: the batch must have at least one row, got {n}.");
@@ -301,6 +305,7 @@ namespace CnnGen.Cpu
         /// destination[i] = TOp(a[i], b[i], s). Each element is read before its own slot is written, so destination
         /// may be a or b exactly (not a shifted overlap).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Map<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> destination, float s) where TOp : IMiscElementOp
         {
             int length = destination.Length, i = 0;

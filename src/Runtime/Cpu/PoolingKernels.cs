@@ -52,6 +52,7 @@ namespace CnnGen.Cpu
                 _x = x; _y = y; _indices = indices; _s = s;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
@@ -78,6 +79,7 @@ namespace CnnGen.Cpu
                 _x = x; _y = y; _s = s;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public unsafe void Run(int begin, int end)
             {
                 int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
@@ -146,6 +148,7 @@ namespace CnnGen.Cpu
         /// The general case, following PyTorch's scan: taps at start + t·dilation, those outside the input
         /// skipped (padding is −∞), a later value replaces the maximum only when strictly greater or NaN.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Plane(ReadOnlySpan<float> x, Span<float> y, Span<int> idx, in Pool2dShape s)
         {
             int height = s.Height, width = s.Width, kernel = s.Kernel, stride = s.Stride, pad = s.Padding, dil = s.Dilation;
@@ -185,6 +188,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>The common 2×2, stride 2, unpadded case with every window inside the input: four loads, no clipping.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Plane2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> idx, in Pool2dShape s)
         {
             int width = s.Width, outWidth = s.OutWidth;
@@ -277,6 +281,7 @@ namespace CnnGen.Cpu
                 _dy = dy; _indices = indices; _dx = dx; _s = s;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
@@ -353,6 +358,7 @@ namespace CnnGen.Cpu
             => s.Kernel == 2 && s.Stride == 2 && s.Padding == 0 && 2 * s.OutHeight <= s.Height && 2 * s.OutWidth <= s.Width;
 
         /// <summary>Sums in the general path's order ((a + b) + c) + d, so both paths give identical results.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Forward2x2(ReadOnlySpan<float> x, Span<float> y, in Pool2dShape s)
         {
             int width = s.Width, outWidth = s.OutWidth;
@@ -379,6 +385,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>Windows do not overlap, so each input gets exactly its window's dy/4 (dx was cleared: gaps stay 0).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Backward2x2(ReadOnlySpan<float> dy, Span<float> dx, in Pool2dShape s)
         {
             int width = s.Width, outWidth = s.OutWidth;
@@ -407,6 +414,7 @@ namespace CnnGen.Cpu
                 _x = x; _y = y; _s = s;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 int width = _s.Width, inPlane = _s.Height * width, outPlane = _s.OutHeight * _s.OutWidth;
@@ -452,6 +460,7 @@ namespace CnnGen.Cpu
                 _dy = dy; _dx = dx; _s = s;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 int width = _s.Width, inPlane = _s.Height * width, outPlane = _s.OutHeight * _s.OutWidth;
@@ -528,6 +537,7 @@ namespace CnnGen.Cpu
                 _a = a; _b = b; _height = height; _width = width; _outHeight = outHeight; _outWidth = outWidth; _backward = backward;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 int inPlane = _height * _width, outPlane = _outHeight * _outWidth;
@@ -540,6 +550,7 @@ namespace CnnGen.Cpu
                 }
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private void ForwardPlane(ReadOnlySpan<float> x, Span<float> y)
             {
                 int o = 0;
@@ -560,6 +571,7 @@ namespace CnnGen.Cpu
                 }
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private void BackwardPlane(ReadOnlySpan<float> dy, Span<float> dx)
             {
                 dx.Clear();
