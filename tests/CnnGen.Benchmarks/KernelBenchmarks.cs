@@ -36,24 +36,56 @@ namespace CnnGen.Benchmarks
         public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
 
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
+            Gflops(summary, benchmarkCase) is double g ? g.ToString("F1", CultureInfo.InvariantCulture) : "-";
+
+        /// <summary>FLOPs of one call / median time in ns (= GFLOP/s), or null when unknown.</summary>
+        public static double? Gflops(Summary summary, BenchmarkCase benchmarkCase)
         {
             var report = summary[benchmarkCase];
-            if (report?.ResultStatistics is not { } stats) return "-";
+            if (report?.ResultStatistics is not { } stats) return null;
             // A fresh instance with the case's parameters set answers the FLOP count.
             var instance = Activator.CreateInstance(benchmarkCase.Descriptor.Type);
-            if (instance is not IFlopCount counter) return "-";
+            if (instance is not IFlopCount counter) return null;
             foreach (var p in benchmarkCase.Parameters.Items)
                 benchmarkCase.Descriptor.Type.GetProperty(p.Name)?.SetValue(instance, p.Value);
             double flops = counter.Flops(benchmarkCase.Descriptor.WorkloadMethod.Name);
-            return (flops / stats.Median).ToString("F1", CultureInfo.InvariantCulture); // FLOP/ns = GFLOP/s
+            return double.IsNaN(flops) ? null : flops / stats.Median; // FLOP/ns = GFLOP/s
         }
     }
 
-    /// <summary>Adds the GFLOP/s column.</summary>
+    /// <summary>
+    /// GFLOP/s as a share of the FMA peak of the threads the case used ("Threads" parameter, else 1): the peak of
+    /// one core is measured once in the host process (<see cref="Peak.PerCore"/>, twelve independent chains).
+    /// </summary>
+    public sealed class PercentOfPeakColumn : IColumn
+    {
+        public string Id => "PctPeak";
+        public string ColumnName => "% of peak";
+        public bool AlwaysShow => true;
+        public ColumnCategory Category => ColumnCategory.Custom;
+        public int PriorityInCategory => 1;
+        public bool IsNumeric => true;
+        public UnitType UnitType => UnitType.Dimensionless;
+        public string Legend => "GFLOP/s / (measured FMA peak of one core × threads)";
+        public bool IsAvailable(Summary summary) => true;
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+        {
+            if (GflopsColumn.Gflops(summary, benchmarkCase) is not double g) return "-";
+            int threads = 1;
+            foreach (var p in benchmarkCase.Parameters.Items)
+                if (p.Name == "Threads" && p.Value is int t) threads = t;
+            return (100 * g / (Peak.PerCore() * threads)).ToString("F0", CultureInfo.InvariantCulture) + "%";
+        }
+    }
+
+    /// <summary>Adds the GFLOP/s and % of peak columns.</summary>
     public sealed class KernelConfig : ManualConfig
     {
-        public KernelConfig() => AddColumn(new GflopsColumn());
+        public KernelConfig() => AddColumn(new GflopsColumn(), new PercentOfPeakColumn());
     }
 
     /// <summary>Sgemm on the shapes SimpleCnn uses (per-sample conv GEMMs, the linear layer) and two squares, 1 and 2 threads.</summary>

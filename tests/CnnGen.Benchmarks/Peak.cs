@@ -54,6 +54,15 @@ namespace CnnGen.Benchmarks
             return 0;
         }
 
+        private static double _perCore;
+
+        /// <summary>The FMA peak of one core in GFLOP/s (the better of 512- and 256-bit vectors), measured on first use.</summary>
+        public static double PerCore()
+        {
+            if (_perCore == 0) _perCore = Math.Max(Fma512(0.3), Fma256(0.3));
+            return _perCore;
+        }
+
         private static double Fma512(double seconds)
         {
             // The best of many short blocks: on a shared machine a block the scheduler did not interrupt shows
@@ -63,7 +72,7 @@ namespace CnnGen.Benchmarks
             while (sw.Elapsed.TotalSeconds < seconds)
             {
                 long t0 = Stopwatch.GetTimestamp();
-                Sink += Block512(20_000);
+                Sink += Block512(20_000, ChainStarts);
                 best = Math.Max(best, 20_000 * 12.0 * 16 * 2 / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9);
             }
             return best;
@@ -72,11 +81,17 @@ namespace CnnGen.Benchmarks
         // Its own method with no call inside the loop: accumulators live across a call (the timer) would be kept
         // on the stack, and the store-to-load latency would then be measured instead of the FMA units.
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static float Block512(int iterations)
+        private static float Block512(int iterations, float[] start)
         {
             var m = Vector512.Create(0.999999f);
             var a = Vector512.Create(1e-7f);
-            Vector512<float> c0 = Vector512.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+            // Twelve chains with different starting values read from memory: chains that start equal compute the
+            // same values, and the JIT folds them into fewer (the first version of this loop did, and reported
+            // an impossible 275 GFLOP/s, twice what two 256-bit FMA pipes can do).
+            Vector512<float> c0 = Vector512.Create(start[0]), c1 = Vector512.Create(start[1]), c2 = Vector512.Create(start[2]),
+                c3 = Vector512.Create(start[3]), c4 = Vector512.Create(start[4]), c5 = Vector512.Create(start[5]),
+                c6 = Vector512.Create(start[6]), c7 = Vector512.Create(start[7]), c8 = Vector512.Create(start[8]),
+                c9 = Vector512.Create(start[9]), c10 = Vector512.Create(start[10]), c11 = Vector512.Create(start[11]);
             for (int i = 0; i < iterations; i++)
             {
                 c0 = Vector512.FusedMultiplyAdd(c0, m, a); c1 = Vector512.FusedMultiplyAdd(c1, m, a);
@@ -98,7 +113,7 @@ namespace CnnGen.Benchmarks
             while (sw.Elapsed.TotalSeconds < seconds)
             {
                 long t0 = Stopwatch.GetTimestamp();
-                Sink += Block256(20_000);
+                Sink += Block256(20_000, ChainStarts);
                 best = Math.Max(best, 20_000 * 12.0 * 8 * 2 / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9);
             }
             return best;
@@ -107,11 +122,17 @@ namespace CnnGen.Benchmarks
         // Its own method with no call inside the loop: accumulators live across a call (the timer) would be kept
         // on the stack, and the store-to-load latency would then be measured instead of the FMA units.
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static float Block256(int iterations)
+        private static float Block256(int iterations, float[] start)
         {
             var m = Vector256.Create(0.999999f);
             var a = Vector256.Create(1e-7f);
-            Vector256<float> c0 = Vector256.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+            // Twelve chains with different starting values read from memory: chains that start equal compute the
+            // same values, and the JIT folds them into fewer (the first version of this loop did, and reported
+            // an impossible 275 GFLOP/s, twice what two 256-bit FMA pipes can do).
+            Vector256<float> c0 = Vector256.Create(start[0]), c1 = Vector256.Create(start[1]), c2 = Vector256.Create(start[2]),
+                c3 = Vector256.Create(start[3]), c4 = Vector256.Create(start[4]), c5 = Vector256.Create(start[5]),
+                c6 = Vector256.Create(start[6]), c7 = Vector256.Create(start[7]), c8 = Vector256.Create(start[8]),
+                c9 = Vector256.Create(start[9]), c10 = Vector256.Create(start[10]), c11 = Vector256.Create(start[11]);
             for (int i = 0; i < iterations; i++)
             {
                 c0 = Vector256.FusedMultiplyAdd(c0, m, a); c1 = Vector256.FusedMultiplyAdd(c1, m, a);
@@ -136,6 +157,9 @@ namespace CnnGen.Benchmarks
 
         /// <summary>Keeps the peak loops' results alive so the JIT cannot drop them.</summary>
         public static float Sink;
+
+        /// <summary>The twelve chains' starting values: all different, and not constants the JIT can see through.</summary>
+        private static readonly float[] ChainStarts = { 1.00f, 1.01f, 1.02f, 1.03f, 1.04f, 1.05f, 1.06f, 1.07f, 1.08f, 1.09f, 1.10f, 1.11f };
 
         private static double GemmGflops(int m, int n, int k, double seconds, out double maxRelErr)
         {

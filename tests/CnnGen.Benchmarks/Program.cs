@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using CnnGen.Cpu.Threading;
@@ -10,8 +9,9 @@ using CnnGen.Samples;
 namespace CnnGen.Benchmarks
 {
     /// <summary>
-    /// Two ways in: with "compare CASE" it times one scenario with a plain loop and prints one JSON line (what
-    /// compare.py runs, alternating with PyTorch); anything else goes to BenchmarkDotNet (use --filter).
+    /// Ways in: "compare CASE" times one scenario of CnnGen with a plain loop and prints one JSON line; "ort CASE"
+    /// does the same for ONNX Runtime (compare.py runs both, alternating with the TorchSharp peer); "profile" and
+    /// "peak" are diagnostics; anything else goes to BenchmarkDotNet (use --filter).
     /// </summary>
     public static class Program
     {
@@ -23,11 +23,13 @@ namespace CnnGen.Benchmarks
                 return Profile.Run(args);
             if (args.Length >= 1 && args[0] == "peak")
                 return Peak.Run(args);
+            if (args.Length >= 2 && args[0] == "ort")
+                return OrtPeer.Run(args);
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
         }
 
-        /// <summary>compare CASE [--seconds S] [--threads T]; CASE: simple_train, simple_infer, simple_latency, max_pool_train, no_max_pool_train.</summary>
+        /// <summary>compare CASE [--seconds S] [--threads T]; CASE: one of <see cref="Scenario.Names"/>.</summary>
         private static int Compare(string[] args)
         {
             string scenario = args[1];
@@ -40,17 +42,7 @@ namespace CnnGen.Benchmarks
             }
             CpuParallel.MaxThreads = threads;
             var (batch, step) = Scenario.Create(scenario);
-            for (int i = 0; i < 3; i++) step();   // warm-up: JIT, arenas, pack buffers
-            var sw = Stopwatch.StartNew();
-            long steps = 0;
-            while (sw.Elapsed.TotalSeconds < seconds || steps < 3)
-            {
-                step();
-                steps++;
-            }
-            double elapsed = sw.Elapsed.TotalSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"impl\": \"cnngen\", \"case\": \"{scenario}\", \"batch\": {batch}, \"threads\": {threads}, \"steps\": {steps}, \"seconds\": {elapsed:F3}, \"samples_per_s\": {steps * batch / elapsed:F1}, \"ms_per_step\": {1000 * elapsed / steps:F4}}}"));
+            TimedLoop.Run("cnngen", scenario, batch, threads, seconds, step);
             return 0;
         }
     }
@@ -58,14 +50,19 @@ namespace CnnGen.Benchmarks
     /// <summary>The scenarios, on random data (speed does not depend on the values).</summary>
     public static class Scenario
     {
+        public static readonly string[] Names =
+            { "simple_train", "simple_infer", "simple_latency", "vgg_train", "vgg_infer", "max_pool_train", "no_max_pool_train" };
+
         public static (int Batch, Action Step) Create(string name) => name switch
         {
+            "vgg_train" => Train(new VggNet(seed: 1, maxBatch: 64), 64),
+            "vgg_infer" => Infer(new VggNet(seed: 1, maxBatch: 1000), 1000),
             "simple_train" => Train(new SimpleCnn(seed: 1, maxBatch: 64), 64),
             "simple_infer" => Infer(new SimpleCnn(seed: 1, maxBatch: 1000), 1000),
             "simple_latency" => Infer(new SimpleCnn(seed: 1, maxBatch: 1), 1),
             "max_pool_train" => Train(new MaxPoolNet(seed: 1, maxBatch: 1000), 1000, lr: 0.01f),
             "no_max_pool_train" => Train(new NoMaxPoolNet(seed: 1, maxBatch: 1000), 1000, lr: 0.01f),
-            _ => throw new ArgumentException($"Unknown case '{name}': simple_train, simple_infer, simple_latency, max_pool_train, no_max_pool_train."),
+            _ => throw new ArgumentException($"Unknown case '{name}': {string.Join(", ", Names)}."),
         };
 
         public static (float[] Input, int[] Labels) RandomBatch(INetwork model, int batch)

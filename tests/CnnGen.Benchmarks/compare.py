@@ -1,14 +1,18 @@
 #!/usr/bin/python3
-"""Side-by-side speed of CnnGen and PyTorch on this machine.
+"""Side-by-side speed of CnnGen and the peers a .NET user would pick instead, in one run.
 
-Builds the seed networks of samples/Common/SeedNetworks.cs in PyTorch (nn.Sequential, the same layers), times each case in
-PyTorch in this process and in CnnGen through the benchmark executable's `compare` command, alternating the two
-implementations round by round so that a change in machine load hits both, and prints a Markdown table of the
-medians. Run with the system Python that has torch 1.13.1:
+Peers: ONNX Runtime 1.31 (the Microsoft.ML.OnnxRuntime package, through the benchmark executable's `ort` command)
+for inference, on models exported here from PyTorch with torch.onnx.export; LibTorch 2.10 through TorchSharp 0.107
+(the TorchSharpPeer console project beside this file, run under ../shared/tools/with-debian13-libc because its
+native library needs a newer libstdc++ than Debian 12 has) for training and inference. Every implementation runs
+in its own process, one measurement at a time, in alternating order round by round, so a change in machine load
+hits all of them; the table shows the medians and the ratios CnnGen / peer.
 
-    /usr/bin/python3 tests/CnnGen.Benchmarks/compare.py --threads 2 --seconds 5 --rounds 5
+    /usr/bin/python3 tests/CnnGen.Benchmarks/compare.py --threads 2 --seconds 3 --rounds 3
 
-The CnnGen side is built once with `dotnet build -c Release` (skip with --no-build).
+The networks: SimpleCnn (samples/Common/SeedNetworks.cs), VggNet (VggNet.cs here) and, for LibTorch only until
+CnnGen's residual graphs land, a ResNet-14 (TorchSharpPeer/Program.cs). The batch-1 latency case always runs on one
+thread. Builds both .NET projects first (skip with --no-build).
 """
 import argparse
 import datetime
@@ -17,98 +21,73 @@ import os
 import statistics
 import subprocess
 import sys
-import time
-
-import torch
-import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PROJECT = os.path.join(HERE, "CnnGen.Benchmarks.csproj")
 EXE = os.path.join(HERE, "bin", "Release", "net10.0", "CnnGen.Benchmarks")
+TS_PROJECT = os.path.join(HERE, "TorchSharpPeer", "TorchSharpPeer.csproj")
+TS_EXE = os.path.join(HERE, "TorchSharpPeer", "bin", "Release", "net10.0", "TorchSharpPeer")
+WITH_LIBC = os.path.normpath(os.path.join(ROOT, "..", "shared", "tools", "with-debian13-libc"))
+ONNX_DIR = os.path.join(HERE, "bin", "onnx")
 
-CASES = ["simple_train", "simple_infer", "simple_latency", "max_pool_train", "no_max_pool_train"]
-
-
-def simple_cnn():
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Flatten(), nn.Linear(7 * 7 * 64, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
-
-
-def max_pool_net():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2, 2), nn.BatchNorm2d(6),
-        nn.Conv2d(6, 12, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Flatten(), nn.Linear(12 * 4 * 4, 120), nn.ReLU(), nn.BatchNorm1d(120),
-        nn.Linear(120, 60), nn.ReLU(), nn.Linear(60, 10))
-
-
-def no_max_pool_net():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.BatchNorm2d(6),
-        nn.Conv2d(6, 12, 5), nn.ReLU(),
-        nn.Flatten(), nn.Linear(12 * 20 * 20, 120), nn.ReLU(), nn.BatchNorm1d(120),
-        nn.Linear(120, 60), nn.ReLU(), nn.Linear(60, 10))
-
-
-# case: (model factory, batch, training?, Adam learning rate)
-SPECS = {
-    "simple_train": (simple_cnn, 64, True, 1e-3),
-    "simple_infer": (simple_cnn, 1000, False, None),
-    "simple_latency": (simple_cnn, 1, False, None),
-    "max_pool_train": (max_pool_net, 1000, True, 0.01),
-    "no_max_pool_train": (no_max_pool_net, 1000, True, 0.01),
+# case: batch, input (channels, size), implementations, fixed thread count (None: --threads)
+CASES = {
+    "simple_infer": (1000, (1, 28), ["cnngen", "ort", "torchsharp"], None),
+    "simple_latency": (1, (1, 28), ["cnngen", "ort", "torchsharp"], 1),
+    "simple_train": (64, (1, 28), ["cnngen", "torchsharp"], None),
+    "vgg_infer": (1000, (3, 32), ["cnngen", "ort", "torchsharp"], None),
+    "vgg_train": (64, (3, 32), ["cnngen", "torchsharp"], None),
+    # CnnGen's side follows when the generator emits residual graphs: add "cnngen" here and the scenario in Program.cs.
+    "resnet_train": (64, (1, 28), ["torchsharp"], None),
 }
+NAMES = {"cnngen": "CnnGen", "ort": "ONNX Runtime", "torchsharp": "LibTorch"}
 
 
-def torch_step(case):
-    """Returns (batch, step function) for one case, on random data (speed does not depend on the values)."""
-    factory, batch, training, lr = SPECS[case]
-    torch.manual_seed(1)
-    model = factory()
-    x = torch.rand(batch, 1, 28, 28) * 2 - 1
-    y = torch.randint(0, 10, (batch,))
-    if training:
-        model.train()
-        opt = torch.optim.Adam(model.parameters(), lr=lr)
-        loss_fn = nn.CrossEntropyLoss()
+def torch_model(case):
+    """The PyTorch twin of a case's network, for the ONNX export (eval mode: dropout is the identity)."""
+    import torch.nn as nn
+    if case.startswith("simple"):
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+            nn.Flatten(), nn.Linear(7 * 7 * 64, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+    if case.startswith("vgg"):
+        return nn.Sequential(
+            nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+            nn.Flatten(), nn.Linear(64 * 8 * 8, 128), nn.ReLU(), nn.Linear(128, 10))
+    raise ValueError(case)
 
-        def step():
-            opt.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
+
+def export_onnx(case):
+    """Exports the case's network at its batch size (static shapes, as CnnGen's are) and returns the file."""
+    import torch
+    batch, (channels, size), _, _ = CASES[case]
+    path = os.path.join(ONNX_DIR, f"{case}.onnx")
+    if not os.path.exists(path):
+        os.makedirs(ONNX_DIR, exist_ok=True)
+        torch.manual_seed(1)
+        model = torch_model(case).eval()
+        tmp = path + ".tmp"
+        torch.onnx.export(model, torch.zeros(batch, channels, size, size), tmp, opset_version=17,
+                          input_names=["input"], output_names=["logits"])
+        os.replace(tmp, path)
+    return path
+
+
+def measure(impl, case, seconds, threads):
+    common = ["--seconds", str(seconds), "--threads", str(threads)]
+    if impl == "cnngen":
+        cmd = [EXE, "compare", case] + common
+    elif impl == "ort":
+        cmd = [EXE, "ort", case, "--model", export_onnx(case)] + common
     else:
-        model.eval()
-
-        def step():
-            with torch.inference_mode():
-                model(x)
-    return batch, step
-
-
-def time_torch(case, seconds):
-    batch, step = torch_step(case)
-    for _ in range(3):
-        step()
-    steps = 0
-    t0 = time.perf_counter()
-    while True:
-        step()
-        steps += 1
-        elapsed = time.perf_counter() - t0
-        if elapsed >= seconds and steps >= 3:
-            break
-    return {"impl": "pytorch", "case": case, "batch": batch, "steps": steps, "seconds": elapsed,
-            "samples_per_s": steps * batch / elapsed, "ms_per_step": 1000 * elapsed / steps}
-
-
-def time_cnngen(case, seconds, threads):
-    out = subprocess.run([EXE, "compare", case, "--seconds", str(seconds), "--threads", str(threads)],
-                         check=True, capture_output=True, text=True).stdout
-    line = [l for l in out.splitlines() if l.startswith("{")][-1]
+        cmd = [WITH_LIBC, TS_EXE, case] + common
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit(f"compare.py: {' '.join(cmd)} failed ({run.returncode}):\n{run.stderr[-2000:]}")
+    line = [l for l in run.stdout.splitlines() if l.startswith("{")][-1]
     return json.loads(line)
 
 
@@ -134,52 +113,69 @@ def loadavg():
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement")
-    ap.add_argument("--rounds", type=int, default=5, help="measurements per implementation and case")
+    ap.add_argument("--seconds", type=float, default=3.0, help="timed seconds per measurement")
+    ap.add_argument("--rounds", type=int, default=3, help="measurements per implementation and case")
     ap.add_argument("--cases", default=",".join(CASES), help="comma-separated: " + ", ".join(CASES))
-    ap.add_argument("--no-build", action="store_true", help="use the existing Release build")
+    ap.add_argument("--no-build", action="store_true", help="use the existing Release builds")
     args = ap.parse_args()
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     for c in cases:
-        if c not in SPECS:
+        if c not in CASES:
             sys.exit(f"compare.py: unknown case '{c}'; known: {', '.join(CASES)}")
 
     if not args.no_build:
-        subprocess.run(["dotnet", "build", "-c", "Release", PROJECT, "-nologo", "-v", "q"], check=True)
-    if not os.path.exists(EXE):
-        sys.exit(f"compare.py: {EXE} not found; build it with dotnet build -c Release {PROJECT}")
+        for project in (PROJECT, TS_PROJECT):
+            subprocess.run(["dotnet", "build", "-c", "Release", project, "-nologo", "-v", "q"], check=True)
+    for exe in (EXE, TS_EXE):
+        if not os.path.exists(exe):
+            sys.exit(f"compare.py: {exe} not found; build it with dotnet build -c Release (or drop --no-build)")
+    if any("torchsharp" in CASES[c][2] for c in cases) and not os.access(WITH_LIBC, os.X_OK):
+        sys.exit(f"compare.py: the LibTorch peer runs through {WITH_LIBC} (Debian 13's libstdc++), which is missing; "
+                 "see DESIGN.md, or leave out the cases that need it with --cases")
+    for c in cases:
+        if "ort" in CASES[c][2]:
+            export_onnx(c)
 
-    torch.set_num_threads(args.threads)
     load_start = loadavg()
-    started = datetime.datetime.now().astimezone()
-    results = {c: {"pytorch": [], "cnngen": []} for c in cases}
+    started = datetime.datetime.now(datetime.timezone.utc)
+    results = {c: {impl: [] for impl in CASES[c][2]} for c in cases}
     for r in range(args.rounds):
         for c in cases:
-            # Alternate which implementation goes first, so neither always runs right after the other.
-            order = ["pytorch", "cnngen"] if r % 2 == 0 else ["cnngen", "pytorch"]
+            impls = CASES[c][2]
+            # Rotate the order each round, so no implementation always runs right after another.
+            order = impls[r % len(impls):] + impls[:r % len(impls)]
+            threads = CASES[c][3] or args.threads
             for impl in order:
-                res = time_torch(c, args.seconds) if impl == "pytorch" else time_cnngen(c, args.seconds, args.threads)
+                res = measure(impl, c, args.seconds, threads)
                 results[c][impl].append(res)
-                print(f"# round {r + 1} {c:18} {impl:8} {res['samples_per_s']:10.1f} samples/s "
+                print(f"# round {r + 1} {c:15} {impl:10} {res['samples_per_s']:10.1f} samples/s "
                       f"{res['ms_per_step']:9.3f} ms/step  load {loadavg()}", file=sys.stderr, flush=True)
     load_end = loadavg()
 
-    print(f"Date: {started.strftime('%Y-%m-%d %H:%M %Z')}  ")
+    def med(c, impl, key):
+        runs = results[c].get(impl)
+        return statistics.median(x[key] for x in runs) if runs else None
+
+    def fmt(v, pattern):
+        return "—" if v is None else pattern.format(v)
+
+    print(f"Date: {started.strftime('%Y-%m-%d %H:%M UTC')}  ")
     print(f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs  ")
-    print(f"Threads: {args.threads} (torch.set_num_threads and CnnGen --threads); PyTorch {torch.__version__}  ")
-    print(f"Rounds: {args.rounds} × {args.seconds:g} s per implementation and case, alternating; medians shown  ")
+    print(f"Command: /usr/bin/python3 tests/CnnGen.Benchmarks/compare.py {' '.join(sys.argv[1:])}  ")
+    print(f"Threads: {args.threads} (batch-1 latency: 1); rounds: {args.rounds} × {args.seconds:g} s per implementation "
+          f"and case, order rotated each round; medians shown  ")
     print(f"Load average (1/5/15 min): start {load_start}, end {load_end}")
     print()
-    print("| case | batch | PyTorch samples/s | CnnGen samples/s | PyTorch ms/step | CnnGen ms/step | CnnGen / PyTorch |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| case | batch | threads | CnnGen samples/s | ONNX Runtime | LibTorch | CnnGen ms/step | "
+          "CnnGen / ONNX Runtime | CnnGen / LibTorch |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for c in cases:
-        pt = results[c]["pytorch"]
-        cg = results[c]["cnngen"]
-        pt_s = statistics.median(x["samples_per_s"] for x in pt)
-        cg_s = statistics.median(x["samples_per_s"] for x in cg)
-        pt_ms = statistics.median(x["ms_per_step"] for x in pt)
-        cg_ms = statistics.median(x["ms_per_step"] for x in cg)
-        print(f"| {c} | {SPECS[c][1]} | {pt_s:,.0f} | {cg_s:,.0f} | {pt_ms:.3f} | {cg_ms:.3f} | {cg_s / pt_s:.2f}× |")
+        cg, ort, lt = (med(c, i, "samples_per_s") for i in ("cnngen", "ort", "torchsharp"))
+        ms = med(c, "cnngen", "ms_per_step")
+        ratio_ort = cg / ort if cg and ort else None
+        ratio_lt = cg / lt if cg and lt else None
+        print(f"| {c} | {CASES[c][0]} | {CASES[c][3] or args.threads} | {fmt(cg, '{:,.0f}')} | {fmt(ort, '{:,.0f}')} | "
+              f"{fmt(lt, '{:,.0f}')} | {fmt(ms, '{:.3f}')} | {fmt(ratio_ort, '{:.2f}×')} | {fmt(ratio_lt, '{:.2f}×')} |")
 
 
 if __name__ == "__main__":

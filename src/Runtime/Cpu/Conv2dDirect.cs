@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using CnnGen.Cpu.Gemm;
 using CnnGen.Cpu.Threading;
 
 namespace CnnGen.Cpu
@@ -29,7 +30,7 @@ namespace CnnGen.Cpu
 
         /// <summary>Whether the direct path handles this shape (and pays: few channels, small taps).</summary>
         public static bool Applies(in Conv2dShape s) =>
-            Vector512.IsHardwareAccelerated && s.Groups == 1 && s.Stride == 1 && s.Dilation == 1
+            Sgemm.CurrentIsa == Sgemm.Isa.Vector512 && s.Groups == 1 && s.Stride == 1 && s.Dilation == 1
             && s.InChannels * s.Kernel * s.Kernel <= 160 && s.OutChannels <= 16 && s.Kernel <= 7;
 
         private struct Geometry
@@ -63,6 +64,7 @@ namespace CnnGen.Cpu
             public bool Relu;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(float* x, float* w, float* bias, float* y, int n, in Conv2dShape s, bool relu)
         {
             var g = new Geometry(in s);
@@ -79,6 +81,7 @@ namespace CnnGen.Cpu
             else ForwardChunk(&job, 0);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(float* x, float* w, float* dy, float* dx, float* dw, float* db, int n, in Conv2dShape s)
         {
             var g = new Geometry(in s);
@@ -131,6 +134,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>Copies sample x[Cin, H, W] into the interior of the zero-padded planes (pads already zero).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void LoadInput(float* xs, float* xp, in Conv2dShape s, in Geometry g)
         {
             int p = s.Padding;
@@ -180,6 +184,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>dst[j] = relu?(src[j] + bias) for one output row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Epilogue(float* src, float* dst, int count, float bias, bool relu)
         {
             int j = 0;
@@ -187,20 +192,20 @@ namespace CnnGen.Cpu
             for (; j + Lanes <= count; j += Lanes)
             {
                 var v = Vector512.Load(src + j) + vb;
-                if (relu) v = Vector512.Max(v, Vector512<float>.Zero);
+                if (relu) v = Relu.Of(v);
                 Vector512.Store(v, dst + j);
             }
             var hb = Vector256.Create(bias);
             for (; j + 8 <= count; j += 8)
             {
                 var v = Vector256.Load(src + j) + hb;
-                if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
+                if (relu) v = Relu.Of(v);
                 Vector256.Store(v, dst + j);
             }
             for (; j < count; j++)
             {
                 float v = src[j] + bias;
-                dst[j] = relu ? (v > 0f ? v : 0f) : v;
+                dst[j] = relu ? Relu.Of(v) : v;
             }
         }
 

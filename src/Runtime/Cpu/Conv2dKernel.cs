@@ -9,9 +9,10 @@ namespace CnnGen.Cpu
 {
     /// <summary>Conv2d forward and backward, PyTorch semantics (stride, padding, dilation, groups).</summary>
     /// <remarks>
-    /// Lowered to GEMM per sample and group: with Kg = (Cin/groups)·k·k rows of im2col columns and P = OH·OW
-    /// output positions, y_g[Cout/groups, P] = W_g[Cout/groups, Kg] · col_g[Kg, P] (+ bias, ReLU in the GEMM
-    /// epilogue). A 1×1, stride-1, unpadded convolution needs no lowering: the input already is col.
+    /// Lowered to GEMM per group of samples and channel group: with Kg = (Cin/groups)·k·k rows of im2col columns
+    /// and P = OH·OW output positions, y_g[Cout/groups, S·P] = W_g[Cout/groups, Kg] · col_g[Kg, S·P] (+ bias,
+    /// ReLU in the GEMM epilogue), the columns of S samples side by side (S·P ≈ 1024), then copied back to each
+    /// sample's planes. A 1×1, stride-1, unpadded convolution needs no lowering: the input already is col.
     /// With two or more samples and threads the batch is split into one contiguous chunk per thread (each with
     /// its own im2col scratch, and in the backward its own partial weight gradient, reduced once in chunk order
     /// so results do not depend on scheduling); a single sample parallelises inside the GEMM instead.
@@ -50,6 +51,7 @@ namespace CnnGen.Cpu
         /// (skipped when empty). Gradients are overwritten, not accumulated. With <see cref="Epilogue.ReLU"/>,
         /// dy is first masked by y &gt; 0 (in place: dy is scratch afterwards).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(FloatBuffer x, FloatBuffer weight, FloatBuffer y, FloatBuffer dy, FloatBuffer dx,
             FloatBuffer dWeight, FloatBuffer dBias, int n, in Conv2dShape s, Epilogue epilogue)
         {
@@ -137,6 +139,59 @@ namespace CnnGen.Cpu
 
         private static bool NeedsNoLowering(in Conv2dShape s) => s.Kernel == 1 && s.Stride == 1 && s.Padding == 0;
 
+        // Up to this many output positions go through one GEMM: the im2col columns of several samples side by
+        // side (SimpleCnn's conv2, 14×14 = 196 positions: 4 samples). One GEMM per sample packed the whole
+        // weight for every sample and wasted an eighth of the 32-wide register tiles on the 196 % 32 edge. The
+        // column matrix is kept within about half of a 2 MiB L2 (the backward also holds its gradient): wider
+        // groups of VggNet's 64-channel layers measured slower than one sample at a time.
+        private const int TargetColumns = 1024;
+        private const long MaxColumnFloats = 256 * 1024;
+
+        /// <summary>How many samples share one GEMM: 1 when the input itself is the column matrix.</summary>
+        private static int SamplesPerGemm(in Conv2dShape s)
+        {
+            if (NeedsNoLowering(in s)) return 1;
+            int positions = s.OutHeight * s.OutWidth;
+            long perSample = (long)s.InChannels / s.Groups * s.Kernel * s.Kernel * positions;
+            return (int)Math.Max(1, Math.Min(TargetColumns / positions, MaxColumnFloats / perSample));
+        }
+
+        /// <summary>dst[j, r, 0..width) = src[r, j·width ..] for j &lt; count, r &lt; rows: a wide [rows, count·width] matrix back to per-sample planes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Scatter(float* src, float* dst, long sampleStride, int rows, int width, int count)
+        {
+            long ld = (long)count * width;
+            for (int j = 0; j < count; j++)
+                for (int r = 0; r < rows; r++)
+                    new ReadOnlySpan<float>(src + r * ld + (long)j * width, width).CopyTo(new Span<float>(dst + j * sampleStride + (long)r * width, width));
+        }
+
+        /// <summary>The inverse of <see cref="Scatter"/>: per-sample planes side by side into a wide [rows, count·width] matrix.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Gather(float* src, long sampleStride, float* dst, int rows, int width, int count)
+        {
+            long ld = (long)count * width;
+            for (int j = 0; j < count; j++)
+                for (int r = 0; r < rows; r++)
+                    new ReadOnlySpan<float>(src + j * sampleStride + (long)r * width, width).CopyTo(new Span<float>(dst + r * ld + (long)j * width, width));
+        }
+
+        /// <summary>
+        /// col_g[kG, count·P] for channel group g of <paramref name="count"/> samples from xs, sample j's columns
+        /// at j·P; returns the GEMM's B operand: col, or the input itself for a 1×1 convolution (count = 1).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static float* Columns(float* xs, int g, int count, bool direct, float* col, in Conv2dShape s)
+        {
+            int cinG = s.InChannels / s.Groups, positions = s.OutHeight * s.OutWidth;
+            float* xg = xs + (long)g * cinG * s.Height * s.Width;
+            if (direct) return xg;
+            for (int j = 0; j < count; j++)
+                Im2Col.Lower(xg + (long)j * s.InputSize, cinG, in s, col + (long)j * positions, (long)count * positions);
+            return col;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ForwardChunk(void* state, int chunk)
         {
             ref Job job = ref Unsafe.AsRef<Job>(state);
@@ -145,24 +200,28 @@ namespace CnnGen.Cpu
             int groups = s.Groups, cinG = s.InChannels / groups, coutG = s.OutChannels / groups;
             int kG = cinG * s.Kernel * s.Kernel, positions = s.OutHeight * s.OutWidth, plane = s.Height * s.Width;
             bool direct = NeedsNoLowering(in s);
-            float* col = direct ? null : DenseScratch.Columns((long)kG * positions);
+            int perGemm = SamplesPerGemm(in s);
+            float* col = direct ? null : DenseScratch.Columns((long)kG * perGemm * positions);
+            float* wide = perGemm > 1 ? DenseScratch.WideOutputs((long)coutG * perGemm * positions) : null;
 
-            for (int i = first; i < end; i++)
+            for (int i0 = first; i0 < end; i0 += perGemm)
             {
-                float* xs = job.X + (long)i * s.InputSize;
-                float* ys = job.Y + (long)i * s.OutputSize;
+                int count = Math.Min(perGemm, end - i0), ld = count * positions;
+                float* xs = job.X + (long)i0 * s.InputSize;
+                float* ys = job.Y + (long)i0 * s.OutputSize;
                 for (int g = 0; g < groups; g++)
                 {
-                    float* xg = xs + (long)g * cinG * plane;
-                    if (!direct) Im2Col.Lower(xg, cinG, in s, col);
+                    float* b = Columns(xs, g, count, direct, col, in s);
+                    float* yg = ys + (long)g * coutG * positions;
                     var epilogue = new GemmEpilogue { RowBias = job.Bias == null ? null : job.Bias + g * coutG, Relu = job.Relu };
-                    Sgemm.Multiply(false, false, coutG, positions, kG,
-                        job.W + (long)g * coutG * kG, kG, direct ? xg : col, positions,
-                        ys + (long)g * coutG * positions, positions, accumulate: false, epilogue, job.ParallelGemm);
+                    Sgemm.Multiply(false, false, coutG, ld, kG, job.W + (long)g * coutG * kG, kG, b, ld,
+                        count == 1 ? yg : wide, ld, accumulate: false, epilogue, job.ParallelGemm);
+                    if (count > 1) Scatter(wide, yg, s.OutputSize, coutG, positions, count);
                 }
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardChunk(void* state, int chunk)
         {
             ref Job job = ref Unsafe.AsRef<Job>(state);
@@ -171,8 +230,10 @@ namespace CnnGen.Cpu
             int groups = s.Groups, cinG = s.InChannels / groups, coutG = s.OutChannels / groups;
             int kG = cinG * s.Kernel * s.Kernel, positions = s.OutHeight * s.OutWidth, plane = s.Height * s.Width;
             bool direct = NeedsNoLowering(in s);
-            float* col = direct ? null : DenseScratch.Columns((long)kG * positions);
-            float* dcol = direct || job.Dx == null ? null : DenseScratch.ColumnGradients((long)kG * positions);
+            int perGemm = SamplesPerGemm(in s);
+            float* col = direct ? null : DenseScratch.Columns((long)kG * perGemm * positions);
+            float* dcol = direct || job.Dx == null ? null : DenseScratch.ColumnGradients((long)kG * perGemm * positions);
+            float* wideDy = perGemm > 1 ? DenseScratch.WideOutputs((long)coutG * perGemm * positions) : null;
 
             float* dw = job.DW, db = job.DB;
             if (chunk > 0)
@@ -188,50 +249,62 @@ namespace CnnGen.Cpu
             bool transposedWeightGradient = kG < 32 && coutG > kG;
             float* dwT = transposedWeightGradient ? DenseScratch.WeightTranspose(s.WeightSize) : null;
 
-            for (int i = first; i < end; i++)
+            for (int i0 = first; i0 < end; i0 += perGemm)
             {
-                bool firstSample = i == first;
-                float* xs = job.X + (long)i * s.InputSize;
-                float* dys = job.Dy + (long)i * s.OutputSize;
-                float* dxs = job.Dx == null ? null : job.Dx + (long)i * s.InputSize;
-                if (dxs != null && !direct) new Span<float>(dxs, s.InputSize).Clear();
+                bool firstGroup = i0 == first;
+                int count = Math.Min(perGemm, end - i0), ld = count * positions;
+                float* xs = job.X + (long)i0 * s.InputSize;
+                float* dys = job.Dy + (long)i0 * s.OutputSize;
+                float* dxs = job.Dx == null ? null : job.Dx + (long)i0 * s.InputSize;
+                if (dxs != null && !direct) new Span<float>(dxs, count * s.InputSize).Clear();
 
                 for (int g = 0; g < groups; g++)
                 {
-                    float* xg = xs + (long)g * cinG * plane;
+                    float* b = Columns(xs, g, count, direct, col, in s);
+                    // dy_g[coutG, count·P], the samples side by side as in col.
                     float* dyg = dys + (long)g * coutG * positions;
+                    if (count > 1)
+                    {
+                        Gather(dyg, s.OutputSize, wideDy, coutG, positions, count);
+                        dyg = wideDy;
+                    }
                     float* wg = job.W + (long)g * coutG * kG;
-                    if (!direct) Im2Col.Lower(xg, cinG, in s, col);
 
                     if (transposedWeightGradient)
                     {
-                        // dW_gᵀ[kG, coutG] (+)= col_g[kG, P] · dy_gᵀ[P, coutG]
-                        Sgemm.Multiply(false, true, kG, coutG, positions, direct ? xg : col, positions, dyg, positions,
-                            dwT + (long)g * coutG * kG, coutG, accumulate: !firstSample, default, job.ParallelGemm);
+                        // dW_gᵀ[kG, coutG] (+)= col_g[kG, P'] · dy_gᵀ[P', coutG]
+                        Sgemm.Multiply(false, true, kG, coutG, ld, b, ld, dyg, ld,
+                            dwT + (long)g * coutG * kG, coutG, accumulate: !firstGroup, default, job.ParallelGemm);
                     }
                     else
                     {
-                        // dW_g[coutG, kG] (+)= dy_g[coutG, P] · col_gᵀ[P, kG]
-                        Sgemm.Multiply(false, true, coutG, kG, positions, dyg, positions, direct ? xg : col, positions,
-                            dw + (long)g * coutG * kG, kG, accumulate: !firstSample, default, job.ParallelGemm);
+                        // dW_g[coutG, kG] (+)= dy_g[coutG, P'] · col_gᵀ[P', kG]
+                        Sgemm.Multiply(false, true, coutG, kG, ld, dyg, ld, b, ld,
+                            dw + (long)g * coutG * kG, kG, accumulate: !firstGroup, default, job.ParallelGemm);
                     }
 
                     if (dxs != null)
                     {
-                        // dcol_g[kG, P] = W_gᵀ[kG, coutG] · dy_g[coutG, P], then scattered back onto the input.
+                        // dcol_g[kG, P'] = W_gᵀ[kG, coutG] · dy_g[coutG, P'], then scattered back onto each sample's input.
                         float* dxg = dxs + (long)g * cinG * plane;
-                        Sgemm.Multiply(true, false, kG, positions, coutG, wg, kG, dyg, positions,
-                            direct ? dxg : dcol, positions, accumulate: false, default, job.ParallelGemm);
-                        if (!direct) Im2Col.LowerAdjointAdd(dcol, cinG, in s, dxg);
+                        Sgemm.Multiply(true, false, kG, ld, coutG, wg, kG, dyg, ld,
+                            direct ? dxg : dcol, ld, accumulate: false, default, job.ParallelGemm);
+                        if (!direct)
+                            for (int j = 0; j < count; j++)
+                                Im2Col.LowerAdjointAdd(dcol + (long)j * positions, cinG, in s, dxg + (long)j * s.InputSize, ld);
                     }
                 }
 
                 if (db != null)
                 {
-                    for (int co = 0; co < s.OutChannels; co++)
+                    for (int j = 0; j < count; j++)
                     {
-                        float sum = TensorPrimitives.Sum(new ReadOnlySpan<float>(dys + (long)co * positions, positions));
-                        db[co] = firstSample ? sum : db[co] + sum;
+                        bool firstSample = i0 + j == first;
+                        for (int co = 0; co < s.OutChannels; co++)
+                        {
+                            float sum = TensorPrimitives.Sum(new ReadOnlySpan<float>(dys + (long)j * s.OutputSize + (long)co * positions, positions));
+                            db[co] = firstSample ? sum : db[co] + sum;
+                        }
                     }
                 }
             }

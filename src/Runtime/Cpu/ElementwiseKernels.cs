@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using CnnGen.Randomness;
@@ -45,14 +46,12 @@ namespace CnnGen.Cpu
             }
         }
 
-        // Forward ops read only their first argument. ReLU keeps NaN (x < 0 is false for NaN), as torch.relu does.
+        // Forward ops read only their first argument.
         private readonly struct ReLUOp : IMiscElementOp
         {
-            public static float Invoke(float x, float unused, float slope) => x < 0 ? 0 : x;
-            public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> unused, Vector256<float> slope)
-                => Vector256.AndNot(x, Vector256.LessThan(x, Vector256<float>.Zero));
-            public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> unused, Vector512<float> slope)
-                => Vector512.AndNot(x, Vector512.LessThan(x, Vector512<float>.Zero));
+            public static float Invoke(float x, float unused, float slope) => Relu.Of(x);
+            public static Vector256<float> Invoke(Vector256<float> x, Vector256<float> unused, Vector256<float> slope) => Relu.Of(x);
+            public static Vector512<float> Invoke(Vector512<float> x, Vector512<float> unused, Vector512<float> slope) => Relu.Of(x);
         }
 
         private readonly struct LeakyReLUOp : IMiscElementOp
@@ -155,6 +154,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>mask[j] for global indices start + j.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void FillMask(Span<float> mask, int start, float p, ulong seed)
         {
             float scale = p < 1 ? 1 / (1 - p) : 0; // p = 1 keeps nothing, and 0·∞ must not appear
@@ -200,6 +200,7 @@ namespace CnnGen.Cpu
         /// Returns the mean loss over <paramref name="n"/> rows and writes dLogits = (softmax − onehot)/n.
         /// Throws <see cref="ArgumentOutOfRangeException"/> naming the row when a label is outside [0, classes).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static float ForwardBackward(FloatBuffer logits, ReadOnlySpan<int> labels, FloatBuffer dLogits, int n, int classes)
         {
             Check(logits.Length, labels, n, classes);
@@ -227,6 +228,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>Mean loss only (evaluation).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static float Loss(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int n, int classes)
         {
             Check(logits.Length, labels, n, classes);
@@ -251,6 +253,7 @@ namespace CnnGen.Cpu
             return (float)(total / n);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Check(int logitsLength, ReadOnlySpan<int> labels, int n, int classes)
         {
             if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), $"SoftmaxCrossEntropy: the batch must have at least one row, got {n}.");
@@ -278,12 +281,31 @@ namespace CnnGen.Cpu
         static abstract Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> s);
     }
 
+    /// <summary>
+    /// ReLU as torch.relu computes it, for every kernel that applies one (the standalone layer and the fused
+    /// epilogues of the GEMM, Linear and the direct convolution): negative values become 0, NaN stays NaN
+    /// (x &lt; 0 is false for NaN). max(x, 0) or "x &gt; 0 ? x : 0" would turn NaN into 0 and hide a diverged
+    /// input behind a finite loss.
+    /// </summary>
+    internal static class Relu
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Of(float x) => x < 0f ? 0f : x;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Of(Vector256<float> x) => Vector256.AndNot(x, Vector256.LessThan(x, Vector256<float>.Zero));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Of(Vector512<float> x) => Vector512.AndNot(x, Vector512.LessThan(x, Vector512<float>.Zero));
+    }
+
     internal static class ElementwiseMap
     {
         /// <summary>
         /// destination[i] = TOp(a[i], b[i], s). Each element is read before its own slot is written, so destination
         /// may be a or b exactly (not a shifted overlap).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Map<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> destination, float s) where TOp : IMiscElementOp
         {
             int length = destination.Length, i = 0;

@@ -11,6 +11,7 @@ namespace CnnGen.Cpu
     public static unsafe class LinearKernel
     {
         /// <summary>y[n, out] = x[n, in] · weightᵀ + bias, then the epilogue. <paramref name="bias"/> may be empty.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Forward(FloatBuffer x, FloatBuffer weight, FloatBuffer bias, FloatBuffer y, int n, int inFeatures, int outFeatures, Epilogue epilogue)
         {
             Validate(n, inFeatures, outFeatures, nameof(Forward));
@@ -37,6 +38,7 @@ namespace CnnGen.Cpu
         /// dx = dy · W (skipped when dx is empty), dW = dyᵀ · x, dBias = Σₙ dy (skipped when empty); overwritten, not
         /// accumulated. With <see cref="Epilogue.ReLU"/> dy is first masked by y &gt; 0 in place.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Backward(FloatBuffer x, FloatBuffer weight, FloatBuffer y, FloatBuffer dy, FloatBuffer dx,
             FloatBuffer dWeight, FloatBuffer dBias, int n, int inFeatures, int outFeatures, Epilogue epilogue)
         {
@@ -124,7 +126,7 @@ namespace CnnGen.Cpu
         private static float Finish(float d, float* bias, int o, bool relu)
         {
             if (bias != null) d += bias[o];
-            return relu && !(d > 0f) ? 0f : d;
+            return relu ? Relu.Of(d) : d;
         }
 
         private static void Validate(int n, int inFeatures, int outFeatures, string method)

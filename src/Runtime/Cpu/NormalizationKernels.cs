@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -51,6 +52,7 @@ namespace CnnGen.Cpu
         /// Backward of the evaluation forward (running statistics are constants): dx = dy·γ/√(var+eps),
         /// dGamma = Σ dy·x̂, dBeta = Σ dy. Used when ForwardBackward runs after Eval().
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void BackwardInference(FloatBuffer x, FloatBuffer gamma, FloatBuffer dy, FloatBuffer runningMean, FloatBuffer runningVar,
             FloatBuffer dx, FloatBuffer dGamma, FloatBuffer dBeta, int n, int channels, int spatial, float eps)
         {
@@ -126,6 +128,7 @@ namespace CnnGen.Cpu
         private const int ColumnBlock = 64;
 
         /// <summary>y = x·a + b elementwise (y may be x).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Affine(ReadOnlySpan<float> x, float a, float b, Span<float> y)
         {
             int i = 0;
@@ -154,6 +157,7 @@ namespace CnnGen.Cpu
                 _saveMean = saveMean; _saveInvStd = saveInvStd; _n = n; _channels = channels; _spatial = spatial; _eps = eps; _momentum = momentum;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 if (_spatial == 1)
@@ -176,6 +180,7 @@ namespace CnnGen.Cpu
                 }
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private void RunColumns(int begin, int end)
             {
                 Span<float> x = _x.Span, y = _y.Span;
@@ -244,6 +249,7 @@ namespace CnnGen.Cpu
                 _n = n; _channels = channels; _spatial = spatial; _eps = eps;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 Span<float> x = _x.Span, y = _y.Span;
@@ -298,6 +304,7 @@ namespace CnnGen.Cpu
                 _dx = dx; _dGamma = dGamma; _dBeta = dBeta; _n = n; _channels = channels; _spatial = spatial;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 if (_spatial == 1)
@@ -324,6 +331,7 @@ namespace CnnGen.Cpu
                 }
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private void RunColumns(int begin, int end)
             {
                 Span<float> x = _x.Span, dy = _dy.Span;
@@ -385,6 +393,7 @@ namespace CnnGen.Cpu
             }
 
             /// <summary>dx = k1·dy + k2·(x − μ) + k3, element by element, so dx may be dy.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private static void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx, in Coefficients k)
             {
                 int i = 0;
@@ -422,6 +431,7 @@ namespace CnnGen.Cpu
     internal static class DoubleSums
     {
         /// <summary>sum += Σ x, squares += Σ x².</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void SumAndSquares(ReadOnlySpan<float> x, ref double sum, ref double squares)
         {
             int i = 0;
@@ -447,6 +457,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>sumA += Σ a, dot += Σ a·b.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void SumAndDot(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ref double sumA, ref double dot)
         {
             int i = 0;

@@ -19,6 +19,19 @@ namespace CnnGen.Cpu
             MiscParallel.For(planes, (long)planes * s.Height * s.Width, new ForwardWork(x, y, indices, s));
         }
 
+        /// <summary>
+        /// y[n, C, OH, OW] for evaluation: the same maxima as <see cref="Forward"/> (NaN wins, as in PyTorch) without
+        /// the argmax, which only a backward needs. The common 2×2 stride-2 window takes vector maxima of whole
+        /// rows (both rows first, then the column pairs) instead of tracking which input won.
+        /// </summary>
+        public static void ForwardInference(FloatBuffer x, FloatBuffer y, int n, in Pool2dShape s)
+        {
+            PoolChecks.Check(nameof(MaxPool2dKernel), n, s, x.Length, nameof(x), y.Length, nameof(y));
+            if (s.Dilation < 1) throw new ArgumentOutOfRangeException(nameof(s), $"MaxPool2d: dilation must be at least 1, got {s.Dilation}.");
+            int planes = n * s.Channels;
+            MiscParallel.For(planes, (long)planes * s.Height * s.Width, new InferenceWork(x, y, s));
+        }
+
         /// <summary>dx = 0, then dx[argmax] += dy (windows may overlap).</summary>
         public static void Backward(FloatBuffer dy, IntBuffer indices, FloatBuffer dx, int n, in Pool2dShape s)
         {
@@ -39,6 +52,7 @@ namespace CnnGen.Cpu
                 _x = x; _y = y; _indices = indices; _s = s;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
@@ -55,10 +69,86 @@ namespace CnnGen.Cpu
             }
         }
 
+        private readonly struct InferenceWork : IMiscRangeWork
+        {
+            private readonly FloatBuffer _x, _y;
+            private readonly Pool2dShape _s;
+
+            public InferenceWork(FloatBuffer x, FloatBuffer y, in Pool2dShape s)
+            {
+                _x = x; _y = y; _s = s;
+            }
+
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public unsafe void Run(int begin, int end)
+            {
+                int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
+                bool twoByTwo = _s.Kernel == 2 && _s.Stride == 2 && _s.Padding == 0 && 2 * _s.OutHeight <= _s.Height && 2 * _s.OutWidth <= _s.Width;
+                if (!twoByTwo)
+                {
+                    // Other windows are rare in evaluation-heavy code: the training scan, its argmax into scratch.
+                    if (t_indices is null || t_indices.Length < outPlane) t_indices = new int[outPlane];
+                    for (int p = begin; p < end; p++)
+                        Plane(_x.Span.Slice(p * inPlane, inPlane), _y.Span.Slice(p * outPlane, outPlane), t_indices.AsSpan(0, outPlane), _s);
+                    return;
+                }
+                // The GEMM's instruction-set choice (a test may force a narrower one on its thread) picks the path.
+                Gemm.Sgemm.Isa isa = Gemm.Sgemm.CurrentIsa;
+                fixed (float* px = _x.Span, py = _y.Span)
+                {
+                    for (int p = begin; p < end; p++)
+                        Plane2x2Values(px + (long)p * inPlane, py + (long)p * outPlane, _s.Width, _s.OutHeight, _s.OutWidth, isa);
+                }
+            }
+        }
+
+        [ThreadStatic] private static int[]? t_indices;
+
+        /// <summary>Max of each 2×2 window of one plane, values only: rows r0 and r1 combined first, then column pairs.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static unsafe void Plane2x2Values(float* x, float* y, int width, int outHeight, int outWidth, Gemm.Sgemm.Isa isa)
+        {
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                float* r0 = x + 2L * oh * width, r1 = r0 + width, yRow = y + (long)oh * outWidth;
+                int ow = 0;
+                if (isa == Gemm.Sgemm.Isa.Vector512 && outWidth >= 8)
+                {
+                    // Eight outputs from 16 floats of each row; the last block shifted left to end at the row's end.
+                    for (int next = 0; next < outWidth; next += 8)
+                    {
+                        ow = Math.Min(next, outWidth - 8);
+                        Vector512<float> v = Pool2x2Vectors.Max(Vector512.Load(r0 + 2 * ow), Vector512.Load(r1 + 2 * ow));
+                        Pool2x2Vectors.Deinterleave(v, out Vector256<float> even, out Vector256<float> odd);
+                        Pool2x2Vectors.Max(even, odd).Store(yRow + ow);
+                    }
+                    continue;
+                }
+                if (isa != Gemm.Sgemm.Isa.Scalar && Sse.IsSupported && outWidth >= 4)
+                {
+                    // Narrow rows (SimpleCnn's 14 → 7): four outputs from 8 floats of each row, the last block shifted.
+                    for (int next = 0; next < outWidth; next += 4)
+                    {
+                        ow = Math.Min(next, outWidth - 4);
+                        Vector128<float> lo = Pool2x2Vectors.Max(Vector128.Load(r0 + 2 * ow), Vector128.Load(r1 + 2 * ow));
+                        Vector128<float> hi = Pool2x2Vectors.Max(Vector128.Load(r0 + 2 * ow + 4), Vector128.Load(r1 + 2 * ow + 4));
+                        Pool2x2Vectors.Max(Sse.Shuffle(lo, hi, 0b10_00_10_00), Sse.Shuffle(lo, hi, 0b11_01_11_01)).Store(yRow + ow);
+                    }
+                    continue;
+                }
+                for (; ow < outWidth; ow++)
+                {
+                    float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+                    yRow[ow] = Pool2x2Vectors.Max(Pool2x2Vectors.Max(a, c), Pool2x2Vectors.Max(b, d));
+                }
+            }
+        }
+
         /// <summary>
         /// The general case, following PyTorch's scan: taps at start + t·dilation, those outside the input
         /// skipped (padding is −∞), a later value replaces the maximum only when strictly greater or NaN.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Plane(ReadOnlySpan<float> x, Span<float> y, Span<int> idx, in Pool2dShape s)
         {
             int height = s.Height, width = s.Width, kernel = s.Kernel, stride = s.Stride, pad = s.Padding, dil = s.Dilation;
@@ -98,6 +188,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>The common 2×2, stride 2, unpadded case with every window inside the input: four loads, no clipping.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Plane2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> idx, in Pool2dShape s)
         {
             int width = s.Width, outWidth = s.OutWidth;
@@ -190,6 +281,7 @@ namespace CnnGen.Cpu
                 _dy = dy; _indices = indices; _dx = dx; _s = s;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
@@ -266,6 +358,7 @@ namespace CnnGen.Cpu
             => s.Kernel == 2 && s.Stride == 2 && s.Padding == 0 && 2 * s.OutHeight <= s.Height && 2 * s.OutWidth <= s.Width;
 
         /// <summary>Sums in the general path's order ((a + b) + c) + d, so both paths give identical results.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Forward2x2(ReadOnlySpan<float> x, Span<float> y, in Pool2dShape s)
         {
             int width = s.Width, outWidth = s.OutWidth;
@@ -292,6 +385,7 @@ namespace CnnGen.Cpu
         }
 
         /// <summary>Windows do not overlap, so each input gets exactly its window's dy/4 (dx was cleared: gaps stay 0).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Backward2x2(ReadOnlySpan<float> dy, Span<float> dx, in Pool2dShape s)
         {
             int width = s.Width, outWidth = s.OutWidth;
@@ -320,6 +414,7 @@ namespace CnnGen.Cpu
                 _x = x; _y = y; _s = s;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 int width = _s.Width, inPlane = _s.Height * width, outPlane = _s.OutHeight * _s.OutWidth;
@@ -365,6 +460,7 @@ namespace CnnGen.Cpu
                 _dy = dy; _dx = dx; _s = s;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 int width = _s.Width, inPlane = _s.Height * width, outPlane = _s.OutHeight * _s.OutWidth;
@@ -441,6 +537,7 @@ namespace CnnGen.Cpu
                 _a = a; _b = b; _height = height; _width = width; _outHeight = outHeight; _outWidth = outWidth; _backward = backward;
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Run(int begin, int end)
             {
                 int inPlane = _height * _width, outPlane = _outHeight * _outWidth;
@@ -453,6 +550,7 @@ namespace CnnGen.Cpu
                 }
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private void ForwardPlane(ReadOnlySpan<float> x, Span<float> y)
             {
                 int o = 0;
@@ -473,6 +571,7 @@ namespace CnnGen.Cpu
                 }
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             private void BackwardPlane(ReadOnlySpan<float> dy, Span<float> dx)
             {
                 dx.Clear();
@@ -530,6 +629,25 @@ namespace CnnGen.Cpu
             max = Vector128.ConditionalSelect(take, v, max);
             best = Vector128.ConditionalSelect(take.AsInt32(), index, best);
         }
+
+        /// <summary>Lane-wise max(p, q) that keeps p unless q is strictly greater or NaN (PyTorch's rule, so NaN wins).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Max(Vector512<float> p, Vector512<float> q) =>
+            Vector512.ConditionalSelect(Vector512.GreaterThan(q, p) | ~Vector512.Equals(q, q), q, p);
+
+        /// <summary>As the 512-bit <see cref="Max(Vector512{float}, Vector512{float})"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Max(Vector256<float> p, Vector256<float> q) =>
+            Vector256.ConditionalSelect(Vector256.GreaterThan(q, p) | ~Vector256.Equals(q, q), q, p);
+
+        /// <summary>As the 512-bit <see cref="Max(Vector512{float}, Vector512{float})"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Max(Vector128<float> p, Vector128<float> q) =>
+            Vector128.ConditionalSelect(Vector128.GreaterThan(q, p) | ~Vector128.Equals(q, q), q, p);
+
+        /// <summary>As the 512-bit <see cref="Max(Vector512{float}, Vector512{float})"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Max(float p, float q) => q > p || float.IsNaN(q) ? q : p;
 
         /// <summary>Lane-wise: a later window value replaces the maximum when strictly greater or NaN (PyTorch's rule).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -15,6 +15,7 @@ namespace CnnGen.Cpu.Gemm
         [ThreadStatic] private static float[]? _columnGradients;
         [ThreadStatic] private static float[]? _partials;
         [ThreadStatic] private static float[]? _weightTranspose;
+        [ThreadStatic] private static float[]? _wideOutputs;
 
         /// <summary>An im2col matrix of this thread.</summary>
         public static float* Columns(long floats) => Get(ref _columns, floats);
@@ -27,6 +28,9 @@ namespace CnnGen.Cpu.Gemm
 
         /// <summary>A weight-gradient-sized matrix of this thread, for gradients computed transposed.</summary>
         public static float* WeightTranspose(long floats) => Get(ref _weightTranspose, floats);
+
+        /// <summary>A convolution output (or output gradient) of several samples side by side, [channels, samples·positions].</summary>
+        public static float* WideOutputs(long floats) => Get(ref _wideOutputs, floats);
 
         /// <summary>
         /// A 64-byte-aligned pointer to at least <paramref name="floats"/> floats of the pinned array in

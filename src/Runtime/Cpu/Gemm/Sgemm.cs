@@ -17,7 +17,7 @@ namespace CnnGen.Cpu.Gemm
         public float* RowBias;
         /// <summary>Added to every element of column j: C[i, j] += ColumnBias[j] (a linear layer's bias).</summary>
         public float* ColumnBias;
-        /// <summary>Then C = max(0, C).</summary>
+        /// <summary>Then C = relu(C) as torch.relu: negatives become 0, NaN stays NaN.</summary>
         public bool Relu;
 
         /// <summary>Whether this epilogue does anything at all.</summary>
@@ -236,14 +236,30 @@ namespace CnnGen.Cpu.Gemm
                                 float* pa = packA + (long)ir * kc;
                                 int row = i0 + ic + ir, col = j0 + jc + jr;
                                 float* cTile = job.C + (long)row * job.Ldc + col;
+                                bool epilogue = last && !job.Epilogue.IsNone;
                                 if (mrr == MR && nrr == nr)
                                 {
-                                    MicroKernel(isa, kc, pa, pb, cTile, job.Ldc, accumulate);
+                                    // A full tile takes the epilogue in registers, before its single store.
+                                    if (epilogue)
+                                    {
+                                        var e = new TileEpilogue
+                                        {
+                                            RowBias = job.Epilogue.RowBias == null ? null : job.Epilogue.RowBias + row,
+                                            ColumnBias = job.Epilogue.ColumnBias == null ? null : job.Epilogue.ColumnBias + col,
+                                            Relu = job.Epilogue.Relu,
+                                        };
+                                        MicroKernel(isa, kc, pa, pb, cTile, job.Ldc, accumulate, &e);
+                                    }
+                                    else
+                                    {
+                                        MicroKernel(isa, kc, pa, pb, cTile, job.Ldc, accumulate, null);
+                                    }
+                                    continue;
                                 }
                                 else
                                 {
                                     // Edge tile: compute the whole padded tile aside, keep the part inside C.
-                                    MicroKernel(isa, kc, pa, pb, tile, nr, false);
+                                    MicroKernel(isa, kc, pa, pb, tile, nr, false, null);
                                     for (int r = 0; r < mrr; r++)
                                     {
                                         float* src = tile + r * nr;
@@ -252,7 +268,7 @@ namespace CnnGen.Cpu.Gemm
                                         else for (int j = 0; j < nrr; j++) dst[j] = src[j];
                                     }
                                 }
-                                if (last && !job.Epilogue.IsNone)
+                                if (epilogue)
                                 {
                                     for (int r = 0; r < mrr; r++)
                                         ApplyEpilogue(cTile + (long)r * job.Ldc, nrr, row + r, col, in job.Epilogue);
@@ -412,16 +428,29 @@ namespace CnnGen.Cpu.Gemm
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void MicroKernel(Isa isa, int kc, float* pa, float* pb, float* c, int ldc, bool accumulate)
+        private static void MicroKernel(Isa isa, int kc, float* pa, float* pb, float* c, int ldc, bool accumulate, TileEpilogue* e)
         {
-            if (isa == Isa.Vector512) Micro512(kc, pa, pb, c, ldc, accumulate);
-            else if (isa == Isa.Vector256) Micro256(kc, pa, pb, c, ldc, accumulate);
-            else MicroScalar(kc, pa, pb, c, ldc, accumulate);
+            if (isa == Isa.Vector512) Micro512(kc, pa, pb, c, ldc, accumulate, e);
+            else if (isa == Isa.Vector256) Micro256(kc, pa, pb, c, ldc, accumulate, e);
+            else
+            {
+                MicroScalar(kc, pa, pb, c, ldc, accumulate);
+                if (e != null)
+                    for (int r = 0; r < MR; r++)
+                        ApplyEpilogue(c + (long)r * ldc, NR(isa), r, 0, new GemmEpilogue { RowBias = e->RowBias, ColumnBias = e->ColumnBias, Relu = e->Relu });
+            }
+        }
+
+        /// <summary>The epilogue of one full register tile: biases already offset to the tile's first row and column.</summary>
+        private struct TileEpilogue
+        {
+            public float* RowBias, ColumnBias;
+            public bool Relu;
         }
 
         /// <summary>C[6×32] (+)= Apanel[6×kc] · Bpanel[kc×32], twelve zmm accumulators.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Micro512(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate)
+        private static void Micro512(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate, TileEpilogue* e)
         {
             Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
             Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -443,21 +472,41 @@ namespace CnnGen.Cpu.Gemm
                 pa += MR;
                 pb += 32;
             }
-            Store512(c, c00, c01, accumulate); c += ldc;
-            Store512(c, c10, c11, accumulate); c += ldc;
-            Store512(c, c20, c21, accumulate); c += ldc;
-            Store512(c, c30, c31, accumulate); c += ldc;
-            Store512(c, c40, c41, accumulate); c += ldc;
-            Store512(c, c50, c51, accumulate);
+            Store512(c, c00, c01, accumulate, e, 0); c += ldc;
+            Store512(c, c10, c11, accumulate, e, 1); c += ldc;
+            Store512(c, c20, c21, accumulate, e, 2); c += ldc;
+            Store512(c, c30, c31, accumulate, e, 3); c += ldc;
+            Store512(c, c40, c41, accumulate, e, 4); c += ldc;
+            Store512(c, c50, c51, accumulate, e, 5);
         }
 
+        /// <summary>Stores one tile row; with an epilogue, (sum + C) + rowBias + columnBias then ReLU, the order of <see cref="ApplyEpilogue"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate)
+        private static void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate, TileEpilogue* e, int r)
         {
             if (accumulate)
             {
                 v0 += Vector512.Load(c);
                 v1 += Vector512.Load(c + 16);
+            }
+            if (e != null)
+            {
+                if (e->RowBias != null)
+                {
+                    var rb = Vector512.Create(e->RowBias[r]);
+                    v0 += rb;
+                    v1 += rb;
+                }
+                if (e->ColumnBias != null)
+                {
+                    v0 += Vector512.Load(e->ColumnBias);
+                    v1 += Vector512.Load(e->ColumnBias + 16);
+                }
+                if (e->Relu)
+                {
+                    v0 = Relu.Of(v0);
+                    v1 = Relu.Of(v1);
+                }
             }
             Vector512.Store(v0, c);
             Vector512.Store(v1, c + 16);
@@ -465,7 +514,7 @@ namespace CnnGen.Cpu.Gemm
 
         /// <summary>C[6×16] (+)= Apanel[6×kc] · Bpanel[kc×16], twelve ymm accumulators.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Micro256(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate)
+        private static void Micro256(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate, TileEpilogue* e)
         {
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
             Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -487,21 +536,41 @@ namespace CnnGen.Cpu.Gemm
                 pa += MR;
                 pb += 16;
             }
-            Store256(c, c00, c01, accumulate); c += ldc;
-            Store256(c, c10, c11, accumulate); c += ldc;
-            Store256(c, c20, c21, accumulate); c += ldc;
-            Store256(c, c30, c31, accumulate); c += ldc;
-            Store256(c, c40, c41, accumulate); c += ldc;
-            Store256(c, c50, c51, accumulate);
+            Store256(c, c00, c01, accumulate, e, 0); c += ldc;
+            Store256(c, c10, c11, accumulate, e, 1); c += ldc;
+            Store256(c, c20, c21, accumulate, e, 2); c += ldc;
+            Store256(c, c30, c31, accumulate, e, 3); c += ldc;
+            Store256(c, c40, c41, accumulate, e, 4); c += ldc;
+            Store256(c, c50, c51, accumulate, e, 5);
         }
 
+        /// <summary>As <see cref="Store512"/>, 8-wide.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Store256(float* c, Vector256<float> v0, Vector256<float> v1, bool accumulate)
+        private static void Store256(float* c, Vector256<float> v0, Vector256<float> v1, bool accumulate, TileEpilogue* e, int r)
         {
             if (accumulate)
             {
                 v0 += Vector256.Load(c);
                 v1 += Vector256.Load(c + 8);
+            }
+            if (e != null)
+            {
+                if (e->RowBias != null)
+                {
+                    var rb = Vector256.Create(e->RowBias[r]);
+                    v0 += rb;
+                    v1 += rb;
+                }
+                if (e->ColumnBias != null)
+                {
+                    v0 += Vector256.Load(e->ColumnBias);
+                    v1 += Vector256.Load(e->ColumnBias + 8);
+                }
+                if (e->Relu)
+                {
+                    v0 = Relu.Of(v0);
+                    v1 = Relu.Of(v1);
+                }
             }
             Vector256.Store(v0, c);
             Vector256.Store(v1, c + 8);
@@ -549,7 +618,7 @@ namespace CnnGen.Cpu.Gemm
                 {
                     var v = Vector256.Load(row + j) + vrb;
                     if (cb != null) v += Vector256.Load(cb + j);
-                    if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
+                    if (relu) v = Relu.Of(v);
                     Vector256.Store(v, row + j);
                 }
             }
@@ -557,7 +626,7 @@ namespace CnnGen.Cpu.Gemm
             {
                 float v = row[j] + rb;
                 if (cb != null) v += cb[j];
-                if (relu) v = v > 0f ? v : 0f;
+                if (relu) v = Relu.Of(v);
                 row[j] = v;
             }
         }

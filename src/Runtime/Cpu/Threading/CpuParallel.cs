@@ -41,7 +41,13 @@ namespace CnnGen.Cpu.Threading
         private static void* _state;
         private static int _count;
         private static int _next;           // next index to hand out
-        private static int _activeWorkers;  // workers signalled for this loop that have not yet finished
+        // Workers join a loop by taking a ticket before they touch it. Once the caller has run out of indices it
+        // closes the ticket office and waits only for the workers that joined: a worker the scheduler has not
+        // woken yet (a loaded machine, more runnable threads than cores) no longer holds up the loop; it finds
+        // the office closed when it runs and goes back to waiting. Waiting for every signalled worker made a
+        // two-thread loop take milliseconds of scheduler latency for microseconds of work.
+        private static int _tickets = int.MinValue; // workers that joined the loop; negative while none is open
+        private static int _finished;       // joined workers that have finished
         private static long _generation;    // one per loop, so a worker tells a new signal from the last one
         private static Exception? _error;   // first exception thrown by any index
 
@@ -103,7 +109,8 @@ namespace CnnGen.Cpu.Threading
                 _count = count;
                 _error = null;
                 Volatile.Write(ref _next, 0);
-                Volatile.Write(ref _activeWorkers, helpers);
+                Volatile.Write(ref _finished, 0);
+                Volatile.Write(ref _tickets, 0); // open: from here on a worker may join
                 long generation = ++_generation;
                 for (int w = 0; w < helpers; w++) Signal(_workers[w], generation);
 
@@ -111,10 +118,12 @@ namespace CnnGen.Cpu.Threading
                 try { RunIndices(); }
                 finally { _insideLoop = false; }
 
-                // The caller ran out of indices; the others are finishing theirs. Spin without ever
-                // sleeping a whole millisecond: the remaining work is usually microseconds away.
+                // The caller ran out of indices: close the loop to late-comers, then wait for the workers that
+                // joined to finish theirs. Spin without ever sleeping a whole millisecond: the remaining work is
+                // usually microseconds away.
+                int joined = Interlocked.Exchange(ref _tickets, int.MinValue);
                 var spinner = new SpinWait();
-                while (Volatile.Read(ref _activeWorkers) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+                while (Volatile.Read(ref _finished) != joined) spinner.SpinOnce(sleep1Threshold: -1);
 
                 _body = null;
                 _state = null;
@@ -169,6 +178,17 @@ namespace CnnGen.Cpu.Threading
             }
         }
 
+        /// <summary>Takes a ticket for the open loop (then its body and state are safe to use), or false if it is closed.</summary>
+        private static bool TryJoin()
+        {
+            while (true)
+            {
+                int t = Volatile.Read(ref _tickets);
+                if (t < 0) return false;
+                if (Interlocked.CompareExchange(ref _tickets, t + 1, t) == t) return true;
+            }
+        }
+
         private static void Signal(Worker worker, long generation)
         {
             // Exchange is a full fence: either the worker sees the new Go before it sleeps, or we see Sleeping.
@@ -219,8 +239,9 @@ namespace CnnGen.Cpu.Threading
                     }
                 }
                 self.Seen = go;
+                if (!TryJoin()) continue; // the loop finished without this worker
                 RunIndices();
-                Interlocked.Decrement(ref _activeWorkers);
+                Interlocked.Increment(ref _finished);
             }
         }
     }

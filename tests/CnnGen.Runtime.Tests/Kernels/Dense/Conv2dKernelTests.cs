@@ -38,6 +38,12 @@ namespace CnnGen.Tests.Kernels.Dense
             yield return new object[] { 3, 4, 4, 2, 4, 1, 0, 1, 1, true, true, 1, false };
             // Per-group depth Kg = 32·9 = 288 > the GEMM's 256-deep block; P = 196.
             yield return new object[] { 32, 14, 14, 40, 3, 1, 1, 1, 1, true, true, 3, false };
+            // Several samples per GEMM (their columns side by side, then scattered back): P = 30 puts 34 samples in
+            // one GEMM, so batch 37 ends with a short group of 3 (per thread chunk: other splits also end short);
+            // P = 196 (SimpleCnn's conv2) puts 5 in one, batch 12 ends with 2. Cout > 16 keeps the direct path out.
+            yield return new object[] { 3, 6, 5, 20, 3, 1, 1, 1, 1, true, true, 37, false };
+            yield return new object[] { 3, 6, 5, 20, 3, 1, 1, 1, 1, false, false, 37, true };
+            yield return new object[] { 2, 14, 14, 33, 3, 1, 1, 1, 1, true, true, 12, false };
             // The direct path for few channels (groups 1, stride 1, dilation 1, Cin·k·k ≤ 160, Cout ≤ 16): Cin 1–6,
             // k 3–5, odd sizes and channel counts, padding, batch 1 and 37, ReLU and dx cycling.
             int[] cins = { 1, 2, 3, 4, 5, 6 }, couts = { 6, 1, 7, 12, 16, 5 };
@@ -53,6 +59,32 @@ namespace CnnGen.Tests.Kernels.Dense
             yield return new object[] { 1, 28, 28, 6, 5, 1, 0, 1, 1, true, true, 5, true };
             yield return new object[] { 6, 12, 12, 12, 5, 1, 0, 1, 1, true, true, 5, false };
             yield return new object[] { 6, 5, 5, 16, 5, 1, 2, 1, 1, false, false, 37, false };
+        }
+
+        public static IEnumerable<object[]> DirectShapesOnEveryIsa()
+        {
+            // Shapes the AVX-512 direct path takes (MaxPoolNet's layers, a padded odd one); batch 1 keeps the
+            // kernel on this thread, where the forced instruction set applies. Forced below AVX-512, the same
+            // shapes go through im2col and the 256-bit or scalar GEMM: the paths other machines take.
+            foreach (int isa in new[] { (int)Cpu.Gemm.Sgemm.Isa.Vector512, (int)Cpu.Gemm.Sgemm.Isa.Vector256, (int)Cpu.Gemm.Sgemm.Isa.Scalar })
+            {
+                yield return new object[] { 1, 28, 28, 6, 5, 0, true, isa };
+                yield return new object[] { 6, 12, 12, 12, 5, 0, false, isa };
+                yield return new object[] { 3, 11, 5, 7, 3, 1, true, isa };
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(DirectShapesOnEveryIsa))]
+        public void Few_channel_shapes_match_float64_reference_on_every_instruction_set(int cin, int h, int w, int cout, int k, int pad, bool relu, int isaCode)
+        {
+            var before = Cpu.Gemm.Sgemm.ForcedIsa;
+            Cpu.Gemm.Sgemm.ForcedIsa = (Cpu.Gemm.Sgemm.Isa)isaCode;
+            try
+            {
+                Forward_and_backward_match_float64_reference(cin, h, w, cout, k, 1, pad, 1, 1, true, relu, 1, false);
+            }
+            finally { Cpu.Gemm.Sgemm.ForcedIsa = before; }
         }
 
         [Theory]

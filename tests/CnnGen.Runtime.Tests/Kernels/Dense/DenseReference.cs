@@ -111,6 +111,12 @@ namespace CnnGen.Tests.Kernels.Dense
             Assert.True(actual.Length >= expected.Length, $"{what}: {actual.Length} values, expected {expected.Length}.");
             for (int i = 0; i < expected.Length; i++)
             {
+                // A NaN in the reference (a NaN input reached this output) must come out as NaN, not as a number.
+                if (double.IsNaN(expected[i]))
+                {
+                    if (!float.IsNaN(actual[i])) Assert.Fail($"{what}[{i}]: got {actual[i]:R}, expected NaN.");
+                    continue;
+                }
                 double err = Math.Abs(actual[i] - expected[i]);
                 if (!(err <= tol * (scale[i] + 1e-3)))
                     Assert.Fail($"{what}[{i}]: got {actual[i]:R}, expected {expected[i]:R} (scale {scale[i]:G4}, error {err:G4}).");

@@ -109,6 +109,39 @@ namespace CnnGen.Tests.Kernels.Misc
 
         // ---- MaxPool2d ----
 
+        public static IEnumerable<object[]> ConfigsOnEveryIsa()
+        {
+            foreach (object[] config in Configs())
+                foreach (int isa in new[] { (int)Cpu.Gemm.Sgemm.Isa.Vector512, (int)Cpu.Gemm.Sgemm.Isa.Vector256, (int)Cpu.Gemm.Sgemm.Isa.Scalar })
+                    yield return [.. config, isa];
+        }
+
+        [Theory]
+        [MemberData(nameof(ConfigsOnEveryIsa))]
+        public void MaxPool_inference_forward_matches_reference_with_NaN_on_every_path(int n, int c, int h, int w, int k, int st, int p, int d, bool ceil, int isaCode)
+        {
+            // The evaluation forward (no argmax) must give the training forward's values, NaN included, on the
+            // 512-bit, 128-bit and scalar paths of its 2×2 fast path and on the general scan.
+            Pool2dShape s = Shape(c, h, w, k, st, p, d, ceil);
+            float[] x = SmallIntegers(n * c * h * w, (ulong)(n * 31 + h * 7 + w + isaCode));
+            for (int i = 5; i < x.Length; i += 37) x[i] = float.NaN;
+            var y = new float[n * s.OutputSize];
+            Array.Fill(y, 12345f);
+            var before = Cpu.Gemm.Sgemm.ForcedIsa;
+            Cpu.Gemm.Sgemm.ForcedIsa = (Cpu.Gemm.Sgemm.Isa)isaCode;
+            try
+            {
+                MaxPool2dKernel.ForwardInference(new FloatBuffer(x), new FloatBuffer(y), n, in s);
+            }
+            finally { Cpu.Gemm.Sgemm.ForcedIsa = before; }
+            var (expected, _) = MaxRef(x, n, s);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                if (double.IsNaN(expected[i])) Assert.True(float.IsNaN(y[i]), $"y[{i}] = {y[i]}, expected NaN ({(Cpu.Gemm.Sgemm.Isa)isaCode})");
+                else Assert.True(expected[i] == y[i], $"y[{i}] = {y[i]}, expected {expected[i]} ({(Cpu.Gemm.Sgemm.Isa)isaCode})");
+            }
+        }
+
         [Theory]
         [MemberData(nameof(Configs))]
         public void MaxPool_forward_and_backward_match_reference(int n, int c, int h, int w, int k, int st, int p, int d, bool ceil)
