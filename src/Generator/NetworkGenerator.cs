@@ -94,11 +94,15 @@ namespace CnnGen.Generator
                 string source = NetworkEmitter.Emit(ExecutionPlan.Lower(plan));
                 // A user member named like one the generated half declares (a field _input, a method Forward) would make
                 // the generated code fail to compile: say which instead.
-                var clashes = GeneratedMemberNames(source).Intersect(result.Spec.UserMemberNames).ToList();
-                if (clashes.Count > 0)
+                var generated = GeneratedMemberNames(source).ToList();
+                var clashes = generated.Intersect(result.Spec.UserMemberNames).ToList();
+                string bareName = result.Spec.ClassName.TrimStart('@');
+                if (clashes.Count > 0 || generated.Contains(bareName))
                 {
-                    spc.ReportDiagnostic(Diagnostic.Create(Descriptors.NotPartial, Location.None,
-                        $"Network class '{result.Spec.ClassName}' declares {string.Join(", ", clashes.Select(c => "'" + c + "'"))}, which CnnGen generates inside it: rename {(clashes.Count == 1 ? "it" : "them")}"));
+                    string what = clashes.Count > 0
+                        ? $"declares {string.Join(", ", clashes.Select(c => "'" + c + "'"))}, which CnnGen generates inside it: rename {(clashes.Count == 1 ? "it" : "them")}"
+                        : "has the name of a member CnnGen generates inside it: rename the class";
+                    spc.ReportDiagnostic(Diagnostic.Create(Descriptors.NotPartial, Location.None, $"Network class '{bareName}' {what}"));
                     return;
                 }
                 spc.AddSource(result.Spec.HintName, SourceText.From(source, Encoding.UTF8));

@@ -92,5 +92,17 @@ namespace CnnGen.Generator.Tests
             string source = Assert.Single(result.GeneratedSources).SourceText.ToString();
             Assert.Contains("public const int OutputSize = 5;", source, System.StringComparison.Ordinal);
         }
+
+        [Fact]
+        public void Lines_inserted_above_the_network_leave_every_output_cached()
+        {
+            // Diagnostics come from the analyzer, so the generator's spec holds no source locations: moving the network
+            // down the file changes nothing it depends on.
+            var (driver, compilation) = FirstRun();
+            var old = compilation.SyntaxTrees.Single(t => t.FilePath == "Source0.cs");
+            var edited = CSharpSyntaxTree.ParseText("// A comment\n// and another, moving every line down\n\n" + Networks.SimpleCnn,
+                GeneratorHarness.ParseOptions, path: "Source0.cs");
+            AssertNothingNew(driver, driver.RunGenerators(compilation.ReplaceSyntaxTree(old, edited)));
+        }
     }
 }

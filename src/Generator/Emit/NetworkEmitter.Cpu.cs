@@ -197,7 +197,7 @@ namespace CnnGen.Generator.Emit
             _w.Open("for (int start = 0; start < batch; start += _capacity)");
             _w.Line("int n = global::System.Math.Min(_capacity, batch - start);");
             _w.Line("input.Slice(start * Shapes.InputSize, n * Shapes.InputSize).CopyTo(_input.Span);");
-            _w.Line("Forward(n, training: false);");
+            _w.Line("Forward(n, training: false, backward: false);");
             _w.Line($"{outField}.Span.Slice(0, n * Shapes.OutputSize).CopyTo(logits.Slice(start * Shapes.OutputSize));");
             _w.Close();
             _w.Close();
@@ -295,7 +295,7 @@ namespace CnnGen.Generator.Emit
             _w.Line("input.CopyTo(_input.Span);");
             _w.Line("bool training = _training;");
             if (HasDropout) _w.Line("if (training) _dropoutStep++;");
-            _w.Line("Forward(batch, training);");
+            _w.Line("Forward(batch, training, backward: true);");
             _w.Line($"var output = {outField}.Slice(0, batch * Shapes.OutputSize);");
             _w.Line("if (!logits.IsEmpty) output.Span.CopyTo(logits);");
             emitLoss($"_gradSlot{_exec.GradientSlot(output)}.Slice(0, batch * Shapes.OutputSize)");
@@ -336,8 +336,9 @@ namespace CnnGen.Generator.Emit
 
         private void EmitForward()
         {
-            _w.Summary("Forward pass over the first <paramref name=\"n\"/> samples of the input buffer.");
-            _w.Open("private void Forward(int n, bool training)");
+            _w.Summary("Forward pass over the first <paramref name=\"n\"/> samples of the input buffer; <paramref name=\"backward\"/> when a backward\n"
+                + "pass follows and needs what the forward keeps for it (max-pool argmax indices).");
+            _w.Open("private void Forward(int n, bool training, bool backward)");
             EmitViews(backward: false);
             foreach (var step in _exec.Forward)
             {
@@ -367,7 +368,8 @@ namespace CnnGen.Generator.Emit
                         _w.Line($"{Cpu}LinearKernel.Forward({x}, {Field("weight", l.Key)}, {bias}, {y}, n, inFeatures: {N(l.Input.Size)}, outFeatures: {N(l.Output.Shape.Size)}, {epilogue});");
                         break;
                     case Pool2dOp { Max: true }:
-                        _w.Line($"{Cpu}MaxPool2dKernel.Forward({x}, {y}, idx{l.Key}, n, in Pool{l.Key});");
+                        _w.Line($"if (backward) {Cpu}MaxPool2dKernel.Forward({x}, {y}, idx{l.Key}, n, in Pool{l.Key});");
+                        _w.Line($"else {Cpu}MaxPool2dKernel.ForwardInference({x}, {y}, n, in Pool{l.Key});");
                         break;
                     case Pool2dOp:
                         _w.Line($"{Cpu}AvgPool2dKernel.Forward({x}, {y}, n, in Pool{l.Key});");

@@ -122,7 +122,7 @@ namespace CnnGen.Generator.Parsing
                 EquatableArray.From(layers),
                 ReadLoss(symbol),
                 symbol.GetMembers("ToString").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 0 && IsUserCode(m)),
-                EquatableArray.From(symbol.GetMembers().Where(m => !m.IsImplicitlyDeclared && IsUserCode(m) && m.CanBeReferencedByName)
+                EquatableArray.From(symbol.GetMembers().Where(m => !m.IsImplicitlyDeclared && IsUserCode(m) && m.CanBeReferencedByName && MayCollide(m.Name))
                     .Select(m => m.Name).Distinct().OrderBy(n => n, StringComparer.Ordinal)),
                 networkLocation,
                 classNameLocation,
@@ -170,6 +170,21 @@ namespace CnnGen.Generator.Parsing
                 }
             }
         }
+
+        /// <summary>Private members of the generated half that are not underscore fields.</summary>
+        private static readonly ImmutableHashSet<string> GeneratedPrivateNames = ImmutableHashSet.Create(
+            "Forward", "Backward", "CheckInput", "AllocateActivations", "AllocateGradients", "ArenaLength",
+            "ActivationFloatsPerSample", "GradientFloatsPerSample", "IndicesPerSample");
+
+        /// <summary>
+        /// Whether a user member's name could be one the generated half declares (its fields all start with '_' or "s_",
+        /// its kernel geometry with "Conv"/"Pool"). Only those names enter the spec, so adding an unrelated member to the
+        /// class leaves the spec, and the generated code, cached.
+        /// </summary>
+        private static bool MayCollide(string name)
+            => name.StartsWith("_", StringComparison.Ordinal) || name.StartsWith("s_", StringComparison.Ordinal)
+               || name.StartsWith("Conv", StringComparison.Ordinal) || name.StartsWith("Pool", StringComparison.Ordinal)
+               || GeneratedPrivateNames.Contains(name) || GeneratedMemberNames.Contains(name);
 
         /// <summary>Whether a member is the user's, not from CnnGen's own generated file (the analyzer sees both).</summary>
         private static bool IsUserCode(ISymbol member)
