@@ -340,9 +340,8 @@ namespace CnnGen.Generator.Emit
                 + "pass follows and needs what the forward keeps for it (max-pool argmax indices).");
             _w.Open("private void Forward(int n, bool training, bool backward)");
             EmitViews(backward: false);
-            foreach (var step in _exec.Forward)
+            foreach (var l in _exec.Forward)
             {
-                var l = step.Node;
                 _w.Line();
                 if (_exec.FusedInto.TryGetValue(l, out var host))
                 {

@@ -29,9 +29,6 @@ namespace CnnGen.Generator.Lowering
         public bool IsInput => Name == "x";
     }
 
-    /// <summary>One forward step: a node, and the ReLU folded into it (when there is one).</summary>
-    internal sealed record ForwardStep(Node Node, Node? FusedRelu);
-
     /// <summary>
     /// One backward step. A layer's step computes its parameter gradients and, when its input needs one, dX with
     /// <see cref="Write"/>; a join's contribution to one of its inputs is its own step (<see cref="Edge"/>), scheduled
@@ -59,7 +56,8 @@ namespace CnnGen.Generator.Lowering
         }
 
         public NetworkPlan Graph { get; }
-        public List<ForwardStep> Forward { get; } = new List<ForwardStep>();
+        /// <summary>The forward order: every node, topologically (folded nodes and views included, so comments can say so).</summary>
+        public List<Node> Forward => Graph.Nodes;
         public List<BackwardStep> Backward { get; } = new List<BackwardStep>();
 
         /// <summary>Nodes that run inside another (a ReLU in its producer's epilogue) or not at all (Flatten).</summary>
@@ -109,17 +107,14 @@ namespace CnnGen.Generator.Lowering
                     FusedRelu.Add(input.Producer!);
                     FusedInto[node] = input.Producer!;
                     _storage[node.Output] = _storage[input];
-                    Forward.Add(new ForwardStep(node, null));
                 }
                 else if (node.Kind == LayerKind.Flatten)
                 {
                     _storage[node.Output] = _storage[input];
-                    Forward.Add(new ForwardStep(node, null));
                 }
                 else
                 {
                     _storage[node.Output] = new Storage(node.Output, node.Key);
-                    Forward.Add(new ForwardStep(node, null));
                 }
             }
         }
