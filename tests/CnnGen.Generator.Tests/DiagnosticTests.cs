@@ -544,6 +544,23 @@ namespace CnnGen.Generator.Tests
             Assert.Contains("new global::CnnGen.Parameter(\"5.weight\", new int[] { 10, 384 }", source, System.StringComparison.Ordinal);
         }
 
+        [Fact]
+        public void CNN0015_in_a_block_used_with_different_sizes_carries_no_value()
+        {
+            var run = Verify("using CnnGen;\n\nnamespace Tests;\n\n[Block]\n[{|CNN0015:BatchNorm2d|}]\npublic partial class Norm;\n\n"
+                + "[Network(1, 8, 8)]\n[Conv2d(1, 4, 3, padding: 1)]\n[Sequential<Norm>]\n[Conv2d(4, 6, 3, padding: 1)]\n[Sequential<Norm>]\n[Sequential<Norm>]\n[Flatten]\n[{|CNN0015:Linear(10)|}]\npublic partial class Net;\n",
+                "BatchNorm2d [0] infers features from what arrives, and its block is used where different sizes arrive (6 here), so no one number can be written out",
+                "Linear [6] infers inFeatures = 384: Flatten [5] produces 384");
+            Assert.Empty(run.GeneratorDiagnostics.Where(d => d.Id == "CNN0015").OrderBy(d => d.Location.SourceSpan.Start).First().Properties);
+        }
+
+        [Fact]
+        public void CNN0015_in_a_block_used_with_one_size_is_reported_once()
+            => Verify("using CnnGen;\n\nnamespace Tests;\n\n[Block]\n[{|CNN0015:BatchNorm2d|}]\npublic partial class Norm;\n\n"
+                + "[Network(1, 8, 8)]\n[Conv2d(1, 4, 3, padding: 1)]\n[Sequential<Norm>]\n[Sequential<Norm>]\n[Flatten]\n[{|CNN0015:Linear(10)|}]\npublic partial class Net;\n",
+                "BatchNorm2d [0] in Norm in Sequential [1] infers features = 4: the input of Norm (from Conv2d [0]) produces 4×8×8",
+                "Linear [4] infers inFeatures = 256: Flatten [3] produces 256");
+
         // ---- CNN0016: budgets on the network (a warning: code is still generated) ----
 
         [Fact]

@@ -779,6 +779,7 @@ namespace CnnGen.Generator.Shapes
             /// </summary>
             private void Inferred(LayerSpec layer, Chain chain, TensorShape shape, string argument)
             {
+                if (SeenSizeHint(layer.Location, shape, $"{layer.AttributeName} [{layer.Index}] infers {argument} from what arrives, and its block is used where different sizes arrive ({Num(shape.Channels)} here), so no one number can be written out")) return;
                 Report(Descriptors.SizeInferred, layer.Location,
                     $"{Name(layer, chain)} infers {argument} = {Num(shape.Channels)}: {Producer(chain, shape)}");
                 Property("Argument", argument);
@@ -791,10 +792,35 @@ namespace CnnGen.Generator.Shapes
                 // Only where the size is written out: the code fix removes that argument.
                 var location = layer.LocationOf(argument);
                 if (location is null || location == layer.Location) return;
+                // A block used twice with the same size: one hint (a mismatch at another use is CNN0004/CNN0005 anyway).
+                if (SeenSizeHint(location, shape, null)) return;
                 Report(Descriptors.SizeInferable, location,
                     $"{Name(layer, chain)}: {argument} {Num(shape.Channels)} is what arrives ({Producer(chain, shape)}), so it can be left out and inferred");
                 Property("Argument", argument);
                 Property("Value", Num(shape.Channels));
+            }
+
+            /// <summary>Where a CNN0015/CNN0017 was reported (a layer in a block is walked once per use), and its diagnostic's index.</summary>
+            private readonly Dictionary<LocationInfo, int> _sizeHints = new Dictionary<LocationInfo, int>();
+
+            /// <summary>
+            /// Whether a size hint was already reported at <paramref name="location"/>; records it if not. When the
+            /// block's uses infer different sizes, the first hint loses its value (no single number could be written out
+            /// for every use) and says so with <paramref name="differs"/>.
+            /// </summary>
+            private bool SeenSizeHint(LocationInfo? location, TensorShape shape, string? differs)
+            {
+                if (location is null) return false;
+                if (!_sizeHints.TryGetValue(location, out int at))
+                {
+                    _sizeHints[location] = _diagnostics.Count;
+                    return false;
+                }
+                var first = _diagnostics[at];
+                string value = Num(shape.Channels);
+                if (differs is not null && first.Properties.Any(p => p.Key == "Value" && p.Value != value))
+                    _diagnostics[at] = first with { Arguments = EquatableArray.From(new[] { differs }), Properties = EquatableArray<DiagnosticProperty>.Empty };
+                return true;
             }
 
             private Draft? Linear(LayerSpec layer, LinearOp op, TensorShape shape, Chain chain)
