@@ -30,6 +30,18 @@ namespace CnnGen
         public int Height { get; }
         /// <summary>Input width.</summary>
         public int Width { get; }
+
+        /// <summary>
+        /// Optional budget: when the network has more trainable parameters than this, the build warns (CNN0016) with
+        /// the actual count. 0 (the default) means no budget.
+        /// </summary>
+        public long MaxParameters { get; set; }
+
+        /// <summary>
+        /// Optional budget: when one sample's forward pass takes more floating-point operations than this (the
+        /// summary's FLOPs column), the build warns (CNN0016) with the actual figure. 0 (the default) means no budget.
+        /// </summary>
+        public long MaxFlops { get; set; }
     }
 
     /// <summary>
@@ -107,10 +119,19 @@ namespace CnnGen
         public int OutputWidth { get; }
     }
 
-    /// <summary>Batch normalisation over channels of a (N,C,H,W) tensor, as <c>torch.nn.BatchNorm2d</c>.</summary>
+    /// <summary>
+    /// Batch normalisation over channels of a (N,C,H,W) tensor, as <c>torch.nn.BatchNorm2d</c>. Written without
+    /// <c>features</c> (<c>[BatchNorm2d]</c>), it takes the channels that arrive, as <c>torch.nn.LazyBatchNorm2d</c>.
+    /// </summary>
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
     public sealed class BatchNorm2dAttribute : LayerAttribute
     {
+        /// <summary>Features inferred from the channels that arrive (<see cref="Features"/> is 0).</summary>
+        public BatchNorm2dAttribute(double eps = 1e-5, double momentum = 0.1)
+        {
+            Eps = eps; Momentum = momentum;
+        }
+
         public BatchNorm2dAttribute(int features, double eps = 1e-5, double momentum = 0.1)
         {
             Features = features; Eps = eps; Momentum = momentum;
@@ -121,10 +142,19 @@ namespace CnnGen
         public double Momentum { get; }
     }
 
-    /// <summary>Batch normalisation over features of a (N,F) tensor, as <c>torch.nn.BatchNorm1d</c>.</summary>
+    /// <summary>
+    /// Batch normalisation over features of a (N,F) tensor, as <c>torch.nn.BatchNorm1d</c>. Written without
+    /// <c>features</c> (<c>[BatchNorm1d]</c>), it takes the features that arrive, as <c>torch.nn.LazyBatchNorm1d</c>.
+    /// </summary>
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
     public sealed class BatchNorm1dAttribute : LayerAttribute
     {
+        /// <summary>Features inferred from the features that arrive (<see cref="Features"/> is 0).</summary>
+        public BatchNorm1dAttribute(double eps = 1e-5, double momentum = 0.1)
+        {
+            Eps = eps; Momentum = momentum;
+        }
+
         public BatchNorm1dAttribute(int features, double eps = 1e-5, double momentum = 0.1)
         {
             Features = features; Eps = eps; Momentum = momentum;
@@ -135,10 +165,19 @@ namespace CnnGen
         public double Momentum { get; }
     }
 
-    /// <summary>Fully connected layer, as <c>torch.nn.Linear</c>. Weight shape [out, in].</summary>
+    /// <summary>
+    /// Fully connected layer, as <c>torch.nn.Linear</c>. Weight shape [out, in]. Written with <c>outFeatures</c> only
+    /// (<c>[Linear(128)]</c>), it takes the features that arrive, as <c>torch.nn.LazyLinear</c>, but at compile time.
+    /// </summary>
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
     public sealed class LinearAttribute : LayerAttribute
     {
+        /// <summary><c>inFeatures</c> inferred from the features that arrive (<see cref="InFeatures"/> is 0).</summary>
+        public LinearAttribute(int outFeatures, bool bias = true)
+        {
+            OutFeatures = outFeatures; Bias = bias;
+        }
+
         public LinearAttribute(int inFeatures, int outFeatures, bool bias = true)
         {
             InFeatures = inFeatures; OutFeatures = outFeatures; Bias = bias;

@@ -19,10 +19,8 @@ namespace CnnGen.CodeFixes
         {
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (!diagnostic.Properties.TryGetValue(DiagnosticIds.ArgumentKey, out var parameter) || string.IsNullOrEmpty(parameter)
-                    || !diagnostic.Properties.TryGetValue(DiagnosticIds.ValueKey, out var value) || string.IsNullOrEmpty(value))
-                    continue;
-                AttributeRewrite.RegisterSetArgument(context, diagnostic, parameter!, value!);
+                if (DiagnosticIds.TryGetArgument(diagnostic, out var parameter, out var value))
+                    AttributeRewrite.RegisterSetArgument(context, diagnostic, parameter, value);
             }
             return Task.CompletedTask;
         }

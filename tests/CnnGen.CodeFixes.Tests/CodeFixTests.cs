@@ -330,5 +330,122 @@ namespace CnnGen.CodeFixes.Tests
                 """;
             return CodeFixTest<KeepUnreadInputCodeFix>.Check(UnreadRows("MaxPool2d", "(2, 3)"), source, source);
         }
+    
+
+        // ---- CNN0015 / CNN0017: an inferred size written out, and a written size left to inference ----
+
+        [Fact]
+        public Task Cnn0015_writes_out_the_inferred_in_features_of_a_linear()
+            => CodeFixTest<InferredSizeCodeFix>.Check(new NetworkAnalyzer(), """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [Conv2d(1, 16, 3, padding: 1)]
+                [MaxPool2d(2, 2)]
+                [Flatten]
+                [{|CNN0015:Linear(128)|}]
+                [Linear(128, 10, bias: false)]
+                public partial class Classifier;
+                """, """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [Conv2d(1, 16, 3, padding: 1)]
+                [MaxPool2d(2, 2)]
+                [Flatten]
+                [Linear(3136, 128)]
+                [Linear(128, 10, bias: false)]
+                public partial class Classifier;
+                """);
+
+        [Fact]
+        public Task Cnn0015_writes_out_the_features_of_a_batchnorm_written_without_parentheses()
+            => CodeFixTest<InferredSizeCodeFix>.Check(new NetworkAnalyzer(), """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [Conv2d(1, 8, 3)]
+                [{|CNN0015:BatchNorm2d|}]
+                [Flatten]
+                [Linear(5408, 10)]
+                public partial class Normed;
+                """, """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [Conv2d(1, 8, 3)]
+                [BatchNorm2d(8)]
+                [Flatten]
+                [Linear(5408, 10)]
+                public partial class Normed;
+                """);
+
+        // The inferring overload takes the explicit constructor's other parameters in the same order, so an eps
+        // written by position keeps its meaning when the features go in front of it.
+        [Fact]
+        public Task Cnn0015_keeps_the_other_arguments_of_a_batchnorm()
+            => CodeFixTest<InferredSizeCodeFix>.Check(new NetworkAnalyzer(), """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [Flatten]
+                [{|CNN0015:BatchNorm1d(1e-3, momentum: 0.2)|}]
+                [Linear(784, 10)]
+                public partial class Normed;
+                """, """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [Flatten]
+                [BatchNorm1d(784, 1e-3, momentum: 0.2)]
+                [Linear(784, 10)]
+                public partial class Normed;
+                """);
+
+        [Fact]
+        public Task Cnn0017_leaves_the_in_features_of_a_linear_to_inference()
+            => CodeFixTest<InferredSizeCodeFix>.Check(new NetworkAnalyzer(), """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [Conv2d(1, 16, 3, padding: 1)]
+                [MaxPool2d(2, 2)]
+                [Flatten]
+                [Linear({|CNN0017:3136|}, 128)]
+                [Linear(10)]
+                public partial class Classifier;
+                """, """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [Conv2d(1, 16, 3, padding: 1)]
+                [MaxPool2d(2, 2)]
+                [Flatten]
+                [Linear(128)]
+                [Linear(10)]
+                public partial class Classifier;
+                """);
+
+        [Fact]
+        public Task Cnn0017_removes_a_named_features_argument_and_empty_parentheses()
+            => CodeFixTest<InferredSizeCodeFix>.Check(new NetworkAnalyzer(), """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [Conv2d(1, 8, 3)]
+                [BatchNorm2d({|CNN0017:features: 8|})]
+                [Flatten]
+                [Linear(outFeatures: 10)]
+                public partial class Normed;
+                """, """
+                using CnnGen;
+
+                [Network(1, 28, 28)]
+                [Conv2d(1, 8, 3)]
+                [BatchNorm2d]
+                [Flatten]
+                [Linear(outFeatures: 10)]
+                public partial class Normed;
+                """);
     }
 }

@@ -18,8 +18,12 @@ namespace CnnGen.Generator.Tests
         private static string Net(string attributes, string declaration = "public partial class Net;")
             => "using CnnGen;\n\nnamespace Tests;\n\n" + attributes + "\n" + declaration + "\n";
 
-        private static DiagnosticSeverity SeverityOf(string id)
-            => id is "CNN0008" or "CNN0009" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
+        private static DiagnosticSeverity SeverityOf(string id) => id switch
+        {
+            "CNN0008" or "CNN0009" or "CNN0016" => DiagnosticSeverity.Warning,
+            "CNN0015" or "CNN0017" => DiagnosticSeverity.Hidden,
+            _ => DiagnosticSeverity.Error,
+        };
 
         /// <summary>
         /// Runs the generator over <paramref name="marked"/> and checks its CnnGen diagnostics against the markers;
@@ -28,7 +32,9 @@ namespace CnnGen.Generator.Tests
         private static GeneratorOnlyRun Verify(string marked, params string[] messages)
         {
             var source = MarkedSource.Parse(marked);
-            var run = GeneratorHarness.RunGeneratorOnly(source.Source);
+            // Hidden diagnostics (a build does not show them) are checked only by tests that mark one.
+            bool hidden = source.Spans.Any(s => s.Id is "CNN0015" or "CNN0017");
+            var run = GeneratorHarness.RunGeneratorOnly(hidden, source.Source);
             Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id is "CS8785" or "CNN0099");
             var actual = run.GeneratorDiagnostics.Where(d => d.Id.StartsWith("CNN", System.StringComparison.Ordinal))
                 .OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, System.StringComparer.Ordinal).ToList();
@@ -470,6 +476,121 @@ namespace CnnGen.Generator.Tests
                 "Layer [0] 'Conv2d' cannot be placed: its arguments could not be read (see the compiler's error); shapes after it are not checked");
             Assert.Contains(CompileErrors(run), d => d.Id == "CS1503");
         }
+
+        // ---- CNN0015 (hidden): sizes inferred from what arrives; CNN0017 (hidden): a written size that could be ----
+
+        [Fact]
+        public void CNN0015_linear_and_batchnorms_infer_what_arrives()
+        {
+            var run = Verify(Net("[Network(1, 28, 28)]\n[Conv2d(1, 8, 3)]\n[{|CNN0015:BatchNorm2d|}]\n[Flatten]\n[{|CNN0015:Linear(64)|}]\n[{|CNN0015:BatchNorm1d(eps: 1e-3)|}]\n[{|CNN0015:Linear(10, bias: false)|}]"),
+                "BatchNorm2d [1] infers features = 8: Conv2d [0] produces 8×26×26",
+                "Linear [3] infers inFeatures = 5408: Flatten [2] produces 5408",
+                "BatchNorm1d [4] infers features = 64: Linear [3] produces 64",
+                "Linear [5] infers inFeatures = 64: BatchNorm1d [4] produces 64");
+            Assert.Single(run.Sources);
+            var values = run.GeneratorDiagnostics.Where(d => d.Id == "CNN0015").Select(d => d.Properties["Argument"] + "=" + d.Properties["Value"]);
+            Assert.Equal(new[] { "features=8", "inFeatures=5408", "features=64", "inFeatures=64" }, values);
+        }
+
+        [Fact]
+        public void CNN0017_marks_a_written_size_that_equals_what_arrives()
+        {
+            var run = Verify(Net("[Network(1, 28, 28)]\n[Conv2d(1, 8, 3)]\n[BatchNorm2d({|CNN0017:features: 8|})]\n[Flatten]\n[Linear({|CNN0017:5408|}, 10)]"),
+                "BatchNorm2d [1]: features 8 is what arrives (Conv2d [0] produces 8×26×26), so it can be left out and inferred",
+                "Linear [3]: inFeatures 5408 is what arrives (Flatten [2] produces 5408), so it can be left out and inferred");
+            Assert.All(run.GeneratorDiagnostics.Where(d => d.Id == "CNN0017"), d => Assert.Equal(DiagnosticSeverity.Hidden, d.Severity));
+        }
+
+        // An inferred size cannot mismatch; the rank of what arrives is still checked.
+        [Fact]
+        public void Inferred_linear_after_a_spatial_layer_still_needs_flatten()
+            => Verify(Net("[Network(1, 28, 28)]\n[{|CNN0007:Linear(10)|}]"),
+                "Linear [0] needs a vector of features, but the [Network] input produces 1×28×28 (spatial): add [Flatten] before it (it would then receive 784 features)");
+
+        [Fact]
+        public void Inferred_out_of_range_arguments_are_still_checked()
+            => Verify(Net("[Network(1, 28, 28)]\n[Flatten]\n[Linear({|CNN0003:0|})]"),
+                "Linear [1]: outFeatures must be at least 1, but is 0");
+
+        // The inferred network is the explicit one: the same generated code, byte for byte (shapes, summary, doc
+        // comment, state_dict shapes), and it compiles.
+        [Fact]
+        public void Inferred_network_generates_the_same_code_as_the_explicit_one()
+        {
+            const string explicitLayers = "[Network(3, 16, 16)]\n[Conv2d(3, 8, 3, padding: 1)]\n[BatchNorm2d(8)]\n[ReLU]\n[MaxPool2d(2)]\n[Flatten]\n[Linear(512, 32)]\n[BatchNorm1d(32, eps: 1e-3)]\n[Linear(32, 10)]";
+            const string inferredLayers = "[Network(3, 16, 16)]\n[Conv2d(3, 8, 3, padding: 1)]\n[BatchNorm2d]\n[ReLU]\n[MaxPool2d(2)]\n[Flatten]\n[Linear(32)]\n[BatchNorm1d(eps: 1e-3)]\n[Linear(10)]";
+            var inferred = GeneratorHarness.Run(Net(inferredLayers));
+            var explicitRun = GeneratorHarness.Run(Net(explicitLayers));
+            Assert.Empty(inferred.GeneratorDiagnostics);
+            Assert.True(inferred.CompilationDiagnostics.IsEmpty, GeneratorHarness.Describe(inferred.CompilationDiagnostics));
+            string source = inferred.SingleSource();
+            Assert.Equal(explicitRun.SingleSource(), source);
+            Assert.Contains("Linear(512→32)", source, System.StringComparison.Ordinal);
+            Assert.Contains("new global::CnnGen.Parameter(\"5.weight\", new int[] { 32, 512 }", source, System.StringComparison.Ordinal);
+            Assert.Contains("new global::CnnGen.Parameter(\"1.weight\", new int[] { 8 }", source, System.StringComparison.Ordinal);
+        }
+
+        // A block written with inferred sizes fits each place it is used.
+        [Fact]
+        public void Inferred_sizes_in_a_block_follow_each_use()
+        {
+            var run = GeneratorHarness.Run("using CnnGen;\nnamespace Tests;\n[Block]\n[BatchNorm2d]\n[ReLU]\npublic partial class NormRelu;\n"
+                + Net("[Network(1, 8, 8)]\n[Conv2d(1, 4, 3, padding: 1)]\n[Sequential<NormRelu>]\n[Conv2d(4, 6, 3, padding: 1)]\n[Sequential<NormRelu>]\n[Flatten]\n[Linear(10)]").Replace("using CnnGen;\n\nnamespace Tests;\n", ""));
+            Assert.Empty(run.GeneratorDiagnostics);
+            Assert.True(run.CompilationDiagnostics.IsEmpty, GeneratorHarness.Describe(run.CompilationDiagnostics));
+            string source = run.SingleSource();
+            Assert.Contains("new global::CnnGen.Parameter(\"1.0.weight\", new int[] { 4 }", source, System.StringComparison.Ordinal);
+            Assert.Contains("new global::CnnGen.Parameter(\"3.0.weight\", new int[] { 6 }", source, System.StringComparison.Ordinal);
+            Assert.Contains("new global::CnnGen.Parameter(\"5.weight\", new int[] { 10, 384 }", source, System.StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void CNN0015_in_a_block_used_with_different_sizes_carries_no_value()
+        {
+            var run = Verify("using CnnGen;\n\nnamespace Tests;\n\n[Block]\n[{|CNN0015:BatchNorm2d|}]\npublic partial class Norm;\n\n"
+                + "[Network(1, 8, 8)]\n[Conv2d(1, 4, 3, padding: 1)]\n[Sequential<Norm>]\n[Conv2d(4, 6, 3, padding: 1)]\n[Sequential<Norm>]\n[Sequential<Norm>]\n[Flatten]\n[{|CNN0015:Linear(10)|}]\npublic partial class Net;\n",
+                "BatchNorm2d [0] infers features from what arrives, and its block is used where different sizes arrive (6 here), so no one number can be written out",
+                "Linear [6] infers inFeatures = 384: Flatten [5] produces 384");
+            Assert.Empty(run.GeneratorDiagnostics.Where(d => d.Id == "CNN0015").OrderBy(d => d.Location.SourceSpan.Start).First().Properties);
+        }
+
+        [Fact]
+        public void CNN0015_in_a_block_used_with_one_size_is_reported_once()
+            => Verify("using CnnGen;\n\nnamespace Tests;\n\n[Block]\n[{|CNN0015:BatchNorm2d|}]\npublic partial class Norm;\n\n"
+                + "[Network(1, 8, 8)]\n[Conv2d(1, 4, 3, padding: 1)]\n[Sequential<Norm>]\n[Sequential<Norm>]\n[Flatten]\n[{|CNN0015:Linear(10)|}]\npublic partial class Net;\n",
+                "BatchNorm2d [0] in Norm in Sequential [1] infers features = 4: the input of Norm (from Conv2d [0]) produces 4×8×8",
+                "Linear [4] infers inFeatures = 256: Flatten [3] produces 256");
+
+        // ---- CNN0016: budgets on the network (a warning: code is still generated) ----
+
+        [Fact]
+        public void CNN0016_over_max_parameters_names_the_actual_count()
+        {
+            // 784·10 + 10 = 7,850 parameters.
+            var run = Verify(Net("[Network(1, 28, 28, {|CNN0016:MaxParameters = 5_000|})]\n[Flatten]\n[Linear(10)]"),
+                "Network 'Net' has 7,850 trainable parameters, over its budget MaxParameters = 5,000 (by 2,850); the summary shows which layers hold them");
+            Assert.Single(run.Sources);
+            Assert.Equal("7850", Assert.Single(run.GeneratorDiagnostics, d => d.Id == "CNN0016").Properties["Actual"]);
+        }
+
+        [Fact]
+        public void CNN0016_over_max_flops_names_the_actual_figure()
+            // Linear: 2·784·10 + 10 = 15,690 FLOPs per sample.
+            => Verify(Net("[Network(1, 28, 28, MaxParameters = 7_850, {|CNN0016:MaxFlops = 15_000|})]\n[Flatten]\n[Linear(784, 10)]"),
+                "Network 'Net' has 15,690 FLOPs per sample in its forward pass, over its budget MaxFlops = 15,000 (by 690); the summary shows which layers hold them");
+
+        [Fact]
+        public void CNN0016_within_budget_is_silent()
+        {
+            var run = GeneratorHarness.Run(Net("[Network(1, 28, 28, MaxParameters = 7_850, MaxFlops = 15_690)]\n[Flatten]\n[Linear(784, 10)]"));
+            Assert.Empty(run.GeneratorDiagnostics);
+            Assert.True(run.CompilationDiagnostics.IsEmpty, GeneratorHarness.Describe(run.CompilationDiagnostics));
+        }
+
+        [Fact]
+        public void CNN0002_negative_budget()
+            => Verify(Net("[Network(1, 28, 28, {|CNN0002:MaxFlops = -1|})]\n[Flatten]\n[Linear(784, 10)]"),
+                "[Network] MaxFlops of 'Net' must be positive (or left out for no budget), but is -1");
 
         // ---- Valid networks ----
 

@@ -41,7 +41,8 @@ namespace CnnGen.Generator.Tests
         private static readonly Gen<string> NetworkAttribute = Gen.Frequency(
             (8, Gen.Select(Gen.Int[1, 3], Gen.Int[1, 32], Gen.Int[1, 32], (c, h, w) => $"Network({c}, {h}, {w})")),
             (2, Gen.Select(Argument, Argument, Argument, (c, h, w) => $"Network({c}, {h}, {w})")),
-            (1, Gen.OneOfConst("Network", "Network()", "Network(1, 28)", "Network(1, 28, 28, 4)")));
+            (1, Gen.OneOfConst("Network", "Network()", "Network(1, 28)", "Network(1, 28, 28, 4)", "Network(1, 28, 28, MaxParameters = 1000)",
+                "Network(1, 8, 8, MaxFlops = -5)", "Network(3, 8, 8, MaxParameters = long.MaxValue, MaxFlops = 1)", "Network(1, 8, 8, MaxFlops = 0, Bogus = 1)")));
 
         private static readonly Gen<string> Declaration = Gen.FrequencyConst(
             (8, "public partial class Net;"),
@@ -58,6 +59,7 @@ namespace CnnGen.Generator.Tests
             new[] { "Network(3, 16, 16)", "Conv2d(3, 12, 3, stride: 2, padding: 1, groups: 3)", "LeakyReLU(0.1)", "AvgPool2d(2, ceilMode: true, countIncludePad: false)", "Sigmoid", "Flatten", "Linear(192, 10)" },
             new[] { "Network(2, 9, 9)", "Conv2d(2, 4, 3, dilation: 2)", "Tanh", "AdaptiveAvgPool2d(2, 2)", "Flatten", "Linear(16, 3, bias: false)" },
             new[] { "Network(1, 8, 8)", "Flatten", "Linear(64, 10)" },
+            new[] { "Network(1, 28, 28, MaxParameters = 500_000)", "Conv2d(1, 8, 3)", "BatchNorm2d", "ReLU", "Flatten", "Linear(32)", "BatchNorm1d(eps: 1e-3)", "Linear(10)" },
         };
 
         /// <summary>A valid network, left alone or with one line replaced, removed, added or moved.</summary>

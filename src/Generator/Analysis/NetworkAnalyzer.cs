@@ -11,7 +11,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace CnnGen.Generator
 {
     /// <summary>
-    /// Reports CnnGen's diagnostics (CNN0001–CNN0014) at real source locations. It runs the generator's own parser and
+    /// Reports CnnGen's diagnostics (CNN0001–CNN0017) at real source locations. It runs the generator's own parser and
     /// shape inference, with locations, so the message a user sees and the decision to generate no code come from one
     /// function. Being an analyzer, its diagnostics can be suppressed with #pragma warning disable or .editorconfig,
     /// and code fixes can attach to them (the fitting value is in <see cref="Diagnostic.Properties"/>).
@@ -23,7 +23,8 @@ namespace CnnGen.Generator
             Descriptors.NotPartial, Descriptors.BadInput, Descriptors.ArgumentOutOfRange, Descriptors.ChannelMismatch,
             Descriptors.LinearMismatch, Descriptors.SpatialTooSmall, Descriptors.MissingFlatten, Descriptors.UnreadInput,
             Descriptors.LayersWithoutNetwork, Descriptors.CannotPlace, Descriptors.ResidualMismatch, Descriptors.ConcatMismatch,
-            Descriptors.BlockMisuse, Descriptors.LossMismatch, Descriptors.InternalError);
+            Descriptors.BlockMisuse, Descriptors.LossMismatch, Descriptors.SizeInferred, Descriptors.OverBudget, Descriptors.SizeInferable,
+            Descriptors.InternalError);
 
         public override void Initialize(AnalysisContext context)
         {

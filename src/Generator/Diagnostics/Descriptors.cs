@@ -25,6 +25,11 @@ namespace CnnGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor ConcatMismatch = Make("CNN0012", "Concat branches differ in height or width", DiagnosticSeverity.Error);
         public static readonly DiagnosticDescriptor BlockMisuse = Make("CNN0013", "A block is not a [Block], contains itself, is empty, or a class is both [Network] and [Block]", DiagnosticSeverity.Error);
         public static readonly DiagnosticDescriptor LossMismatch = Make("CNN0014", "The declared loss does not fit the network's output", DiagnosticSeverity.Error);
+        /// <summary>Hidden: not a problem, the hook for the "write the size out" code fix (the value is in Properties).</summary>
+        public static readonly DiagnosticDescriptor SizeInferred = Make("CNN0015", "Layer size inferred", DiagnosticSeverity.Hidden);
+        public static readonly DiagnosticDescriptor OverBudget = Make("CNN0016", "Network exceeds its MaxParameters or MaxFlops budget", DiagnosticSeverity.Warning);
+        /// <summary>Hidden: the hook for the "let it be inferred" code fix on a written size that equals what arrives.</summary>
+        public static readonly DiagnosticDescriptor SizeInferable = Make("CNN0017", "Layer size could be inferred", DiagnosticSeverity.Hidden);
 
         /// <summary>A bug in CnnGen itself, reported instead of crashing the compiler.</summary>
         public static readonly DiagnosticDescriptor InternalError = new DiagnosticDescriptor(
@@ -47,6 +52,9 @@ namespace CnnGen.Generator.Diagnostics
             "CNN0012" => ConcatMismatch,
             "CNN0013" => BlockMisuse,
             "CNN0014" => LossMismatch,
+            "CNN0015" => SizeInferred,
+            "CNN0016" => OverBudget,
+            "CNN0017" => SizeInferable,
             _ => null,
         };
 

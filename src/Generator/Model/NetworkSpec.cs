@@ -56,6 +56,12 @@ namespace CnnGen.Generator.Model
         public static LossSpec Default { get; } = new LossSpec(LossKind.CrossEntropy, 0, EquatableArray<double>.Empty, null);
     }
 
+    /// <summary>
+    /// One optional budget from [Network(…, MaxParameters = …, MaxFlops = …)]: its name as written, the limit, and
+    /// (analyzer only) where the assignment is, for CNN0016.
+    /// </summary>
+    internal sealed record Budget(string Name, long Limit, LocationInfo? Location);
+
     /// <summary>A containing type the generated code must reopen ("partial class Outer").</summary>
     internal sealed record ContainingType(string Keyword, string Name);
 
@@ -74,7 +80,9 @@ namespace CnnGen.Generator.Model
         EquatableArray<string> UserMemberNames,
         LocationInfo? NetworkAttributeLocation,
         LocationInfo? ClassNameLocation,
-        EquatableArray<DiagnosticInfo> ParseDiagnostics)
+        EquatableArray<DiagnosticInfo> ParseDiagnostics,
+        Budget? MaxParameters = null,
+        Budget? MaxFlops = null)
     {
         /// <summary>A stable hint name for the generated file.</summary>
         public string HintName

@@ -15,11 +15,17 @@ namespace CnnGen.Generator.Model
     /// <summary>AdaptiveAvgPool2d(outputHeight, outputWidth).</summary>
     internal sealed record AdaptiveAvgPool2dOp(long OutHeight, long OutWidth) : Op;
 
-    /// <summary>BatchNorm2d / BatchNorm1d(features, eps, momentum).</summary>
-    internal sealed record BatchNormOp(bool TwoD, long Features, double Eps, double Momentum) : Op;
+    /// <summary>
+    /// BatchNorm2d / BatchNorm1d(features, eps, momentum). <see cref="Features"/> is null when it is not written
+    /// ([BatchNorm2d]); shape inference fills it in with what arrives, on the op its graph node carries.
+    /// </summary>
+    internal sealed record BatchNormOp(bool TwoD, long? Features, double Eps, double Momentum) : Op;
 
-    /// <summary>Linear(inFeatures, outFeatures, bias).</summary>
-    internal sealed record LinearOp(long InFeatures, long OutFeatures, bool Bias) : Op;
+    /// <summary>
+    /// Linear(inFeatures, outFeatures, bias). <see cref="InFeatures"/> is null when it is not written ([Linear(128)]);
+    /// shape inference fills it in with what arrives, on the op its graph node carries.
+    /// </summary>
+    internal sealed record LinearOp(long? InFeatures, long OutFeatures, bool Bias) : Op;
 
     /// <summary>Flatten: a view, no data moves.</summary>
     internal sealed record FlattenOp : Op;

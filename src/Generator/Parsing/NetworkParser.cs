@@ -94,6 +94,9 @@ namespace CnnGen.Generator.Parsing
                 }
             }
 
+            var maxParameters = ReadBudget(networkData, networkSyntax, "MaxParameters", symbol.Name);
+            var maxFlops = ReadBudget(networkData, networkSyntax, "MaxFlops", symbol.Name);
+
             if (HasAttribute(symbol, BlockAttributeName))
             {
                 Report(Descriptors.BlockMisuse, classNameLocation,
@@ -126,7 +129,27 @@ namespace CnnGen.Generator.Parsing
                     .Select(m => m.Name).Distinct().OrderBy(n => n, StringComparer.Ordinal)),
                 networkLocation,
                 classNameLocation,
-                EquatableArray.From(_diagnostics));
+                EquatableArray.From(_diagnostics),
+                maxParameters,
+                maxFlops);
+        }
+
+        /// <summary>An optional budget, [Network(…, MaxParameters = 500_000)]: null when not set (or 0, the property's default).</summary>
+        private Budget? ReadBudget(AttributeData networkData, AttributeSyntax? networkSyntax, string name, string className)
+        {
+            foreach (var named in networkData.NamedArguments)
+            {
+                if (named.Key != name || named.Value.Kind == TypedConstantKind.Error || named.Value.Value is not long limit || limit == 0) continue;
+                var assignment = networkSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
+                var location = Where(assignment) ?? Where(networkSyntax);
+                if (limit < 0)
+                {
+                    Report(Descriptors.BadInput, location, $"[Network] {name} of '{className}' must be positive (or left out for no budget), but is {limit}");
+                    return null;
+                }
+                return new Budget(name, limit, location);
+            }
+            return null;
         }
 
         private void CheckDeclaration(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, LocationInfo? location)

@@ -53,6 +53,7 @@ namespace CnnGen.Generator.Shapes
                     $"Network '{spec.ClassName}' ends in a spatial tensor {output.Shape.Text} from {last.Name}, but a classifier must end in a vector of logits: add [Flatten] and [Linear({output.Shape.Size}, classes)] after it"));
             }
             walker.CheckTotals(output);
+            walker.CheckBudgets();
             walker.CheckLoss(output);
             return walker.Plan(input, output, HasError(diagnostics));
         }
@@ -167,7 +168,7 @@ namespace CnnGen.Generator.Shapes
                 var draft = Size(layer, value.Shape, chain);
                 if (draft is null) return null;
                 string path = chain.Prefix + Num(layer.Index);
-                var node = AddNode(layer.Kind, layer.Op!, layer, path, draft.Title(layer.AttributeName), new List<Value> { value }, draft.Output);
+                var node = AddNode(layer.Kind, draft.Op ?? layer.Op!, layer, path, draft.Title(layer.AttributeName), new List<Value> { value }, draft.Output);
                 node.Kernel = draft.Kernel; node.Stride = draft.Stride; node.Padding = draft.Padding; node.Dilation = draft.Dilation; node.Groups = draft.Groups;
                 node.Flops = draft.Flops;
                 foreach (var p in draft.Parameters) node.Parameters.Add(p with { Name = path + "." + p.Role });
@@ -326,6 +327,29 @@ namespace CnnGen.Generator.Shapes
                 }
             }
 
+            /// <summary>CNN0016: the network's own budgets, [Network(…, MaxParameters = …, MaxFlops = …)], with the actual figures.</summary>
+            public void CheckBudgets()
+            {
+                long parameters = 0, flops = 0;
+                foreach (var n in Nodes)
+                {
+                    parameters += n.ParameterCount;
+                    flops += n.Flops;
+                }
+                Check(_spec.MaxParameters, parameters, "trainable parameters");
+                Check(_spec.MaxFlops, flops, "FLOPs per sample in its forward pass");
+
+                void Check(Budget? budget, long actual, string what)
+                {
+                    if (budget is null || actual <= budget.Limit) return;
+                    Report(Descriptors.OverBudget, budget.Location,
+                        $"Network '{_spec.ClassName}' has {Thousands(actual)} {what}, over its budget {budget.Name} = {Thousands(budget.Limit)} (by {Thousands(actual - budget.Limit)}); the summary shows which layers hold them");
+                    Property("Actual", Num(actual));
+                }
+            }
+
+            private static string Thousands(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+
             /// <summary>CNN0014: the declared loss must fit the output (class weights one per class, smoothing in [0, 1]).</summary>
             public void CheckLoss(Value output)
             {
@@ -361,6 +385,8 @@ namespace CnnGen.Generator.Shapes
                 public long Padding { get; set; }
                 public long Dilation { get; set; } = 1;
                 public long Groups { get; set; } = 1;
+                /// <summary>The op with its inferred sizes filled in, when it had any left out; else the layer's own.</summary>
+                public Op? Op { get; set; }
 
                 public string Title(string kind) => Arguments.Length == 0 ? kind : $"{kind}({Arguments})";
             }
@@ -709,9 +735,8 @@ namespace CnnGen.Generator.Shapes
 
             private Draft? BatchNorm(LayerSpec layer, BatchNormOp op, TensorShape shape, Chain chain)
             {
-                long f = op.Features;
                 double eps = op.Eps, momentum = op.Momentum;
-                bool ok = Positive(layer, chain, "features", f);
+                bool ok = op.Features is not { } written || Positive(layer, chain, "features", written);
                 // eps is used as a float: it must survive the conversion (1e300 would become ∞, 1e-50 would become 0).
                 if (!(eps > 0) || double.IsInfinity(eps) || (float)eps == 0 || float.IsInfinity((float)eps))
                 {
@@ -726,15 +751,20 @@ namespace CnnGen.Generator.Shapes
                 }
                 if (!ok) return null;
                 if (op.TwoD ? !NeedsSpatial(layer, shape, chain) : !NeedsVector(layer, shape, chain)) return null;
-                if (f != shape.Channels)
+                string what = op.TwoD ? "channels" : "features";
+                long f = op.Features ?? shape.Channels;
+                if (op.Features is null)
+                    Inferred(layer, chain, shape, "features");
+                else if (f != shape.Channels)
                 {
-                    string what = op.TwoD ? "channels" : "features";
                     Report(Descriptors.ChannelMismatch, layer.LocationOf("features"),
                         $"{Name(layer, chain)} expects {Num(f)} {what}, but {Producer(chain, shape)}: write {layer.AttributeName}({Num(shape.Channels)})");
                     Property("Argument", "features");
                     Property("Value", Num(shape.Channels));
                 }
-                var draft = new Draft(shape, Num(f)) { Flops = 2 * shape.Size };
+                else
+                    Inferable(layer, chain, shape, "features");
+                var draft = new Draft(shape, Num(f)) { Flops = 2 * shape.Size, Op = op with { Features = f } };
                 draft.Parameters.Add(new ParameterPlan("", "weight", new[] { f }, 0, InitKind.Ones));
                 draft.Parameters.Add(new ParameterPlan("", "bias", new[] { f }, 0, InitKind.Zeros));
                 draft.Buffers.Add(new BufferPlan("", "running_mean", new[] { f }, InitKind.Zeros, false));
@@ -743,13 +773,66 @@ namespace CnnGen.Generator.Shapes
                 return draft;
             }
 
+            /// <summary>
+            /// CNN0015 (hidden): a size left out was taken from what arrives. It carries the value, so a code fix can
+            /// write it out ([Linear(128)] → [Linear(3136, 128)]), and the message says where it came from.
+            /// </summary>
+            private void Inferred(LayerSpec layer, Chain chain, TensorShape shape, string argument)
+            {
+                if (SeenSizeHint(layer.Location, shape, $"{layer.AttributeName} [{layer.Index}] infers {argument} from what arrives, and its block is used where different sizes arrive ({Num(shape.Channels)} here), so no one number can be written out")) return;
+                Report(Descriptors.SizeInferred, layer.Location,
+                    $"{Name(layer, chain)} infers {argument} = {Num(shape.Channels)}: {Producer(chain, shape)}");
+                Property("Argument", argument);
+                Property("Value", Num(shape.Channels));
+            }
+
+            /// <summary>CNN0017 (hidden): a written size equals what arrives, so it could be left to inference.</summary>
+            private void Inferable(LayerSpec layer, Chain chain, TensorShape shape, string argument)
+            {
+                // Only where the size is written out: the code fix removes that argument.
+                var location = layer.LocationOf(argument);
+                if (location is null || location == layer.Location) return;
+                // A block used twice with the same size: one hint (a mismatch at another use is CNN0004/CNN0005 anyway).
+                if (SeenSizeHint(location, shape, null)) return;
+                Report(Descriptors.SizeInferable, location,
+                    $"{Name(layer, chain)}: {argument} {Num(shape.Channels)} is what arrives ({Producer(chain, shape)}), so it can be left out and inferred");
+                Property("Argument", argument);
+                Property("Value", Num(shape.Channels));
+            }
+
+            /// <summary>Where a CNN0015/CNN0017 was reported (a layer in a block is walked once per use), and its diagnostic's index.</summary>
+            private readonly Dictionary<LocationInfo, int> _sizeHints = new Dictionary<LocationInfo, int>();
+
+            /// <summary>
+            /// Whether a size hint was already reported at <paramref name="location"/>; records it if not. When the
+            /// block's uses infer different sizes, the first hint loses its value (no single number could be written out
+            /// for every use) and says so with <paramref name="differs"/>.
+            /// </summary>
+            private bool SeenSizeHint(LocationInfo? location, TensorShape shape, string? differs)
+            {
+                if (location is null) return false;
+                if (!_sizeHints.TryGetValue(location, out int at))
+                {
+                    _sizeHints[location] = _diagnostics.Count;
+                    return false;
+                }
+                var first = _diagnostics[at];
+                string value = Num(shape.Channels);
+                if (differs is not null && first.Properties.Any(p => p.Key == "Value" && p.Value != value))
+                    _diagnostics[at] = first with { Arguments = EquatableArray.From(new[] { differs }), Properties = EquatableArray<DiagnosticProperty>.Empty };
+                return true;
+            }
+
             private Draft? Linear(LayerSpec layer, LinearOp op, TensorShape shape, Chain chain)
             {
-                long fin = op.InFeatures, fout = op.OutFeatures;
-                bool ok = Positive(layer, chain, "inFeatures", fin) & Positive(layer, chain, "outFeatures", fout);
+                long fout = op.OutFeatures;
+                bool ok = (op.InFeatures is not { } written || Positive(layer, chain, "inFeatures", written)) & Positive(layer, chain, "outFeatures", fout);
                 if (!ok || !NeedsVector(layer, shape, chain)) return null;
+                long fin = op.InFeatures ?? shape.Channels;
                 if (!FitsInArray(layer, chain, "weight", Product(fin, fout))) return null;
-                if (fin != shape.Channels)
+                if (op.InFeatures is null)
+                    Inferred(layer, chain, shape, "inFeatures");
+                else if (fin != shape.Channels)
                 {
                     string arrived = Producer(chain, shape);
                     // After a Flatten, say where the number comes from: the spatial layer and its C × H × W.
@@ -770,9 +853,12 @@ namespace CnnGen.Generator.Shapes
                         Property("Value", Num(shape.Channels));
                     }
                 }
+                else
+                    Inferable(layer, chain, shape, "inFeatures");
                 var draft = new Draft(TensorShape.Vector(fout), $"{Num(fin)}→{Num(fout)}" + (op.Bias ? "" : ", no bias"))
                 {
                     Flops = 2 * fin * fout + (op.Bias ? fout : 0),
+                    Op = op with { InFeatures = fin },
                 };
                 draft.Parameters.Add(new ParameterPlan("", "weight", new[] { fout, fin }, fin, InitKind.UniformFanIn));
                 if (op.Bias) draft.Parameters.Add(new ParameterPlan("", "bias", new[] { fout }, fin, InitKind.UniformFanIn));

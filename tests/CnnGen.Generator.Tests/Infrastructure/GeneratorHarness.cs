@@ -63,7 +63,13 @@ namespace CnnGen.Generator.Tests.Infrastructure
         }
 
         /// <summary>Runs the generator only; the output compilation is returned unbound (nothing compiled yet).</summary>
-        public static GeneratorOnlyRun RunGeneratorOnly(params string[] sources)
+        public static GeneratorOnlyRun RunGeneratorOnly(params string[] sources) => RunGeneratorOnly(includeHidden: false, sources);
+
+        /// <summary>
+        /// As <see cref="RunGeneratorOnly(string[])"/>; <paramref name="includeHidden"/> keeps the hidden diagnostics
+        /// (CNN0015, CNN0017: hooks for the IDE's code fixes, which a build does not show).
+        /// </summary>
+        public static GeneratorOnlyRun RunGeneratorOnly(bool includeHidden, params string[] sources)
         {
             var compilation = CreateCompilation(sources);
             var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
@@ -75,7 +81,7 @@ namespace CnnGen.Generator.Tests.Infrastructure
                 if (r.Exception is not null)
                     diagnostics = diagnostics.Add(Diagnostic.Create(new DiagnosticDescriptor("CS8785", "Generator threw", r.Exception.ToString(), "Test", DiagnosticSeverity.Warning, true), Location.None));
             // CnnGen's diagnostics come from its analyzer, which a build runs over the compilation with the generated code.
-            diagnostics = diagnostics.AddRange(AnalyzerDiagnostics(output));
+            diagnostics = diagnostics.AddRange(AnalyzerDiagnostics(output).Where(d => includeHidden || d.Severity != DiagnosticSeverity.Hidden));
             return new GeneratorOnlyRun(diagnostics, sourcesOut, compilation, output);
         }
 
