@@ -25,6 +25,8 @@ namespace CnnGen.Benchmarks
                 return Peak.Run(args);
             if (args.Length >= 2 && args[0] == "ort")
                 return OrtPeer.Run(args);
+            if (args.Length >= 1 && args[0] == "memory")
+                return ArenaMemory.Run(args);
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
         }
@@ -51,7 +53,15 @@ namespace CnnGen.Benchmarks
     public static class Scenario
     {
         public static readonly string[] Names =
-            { "simple_train", "simple_infer", "simple_latency", "vgg_train", "vgg_infer", "max_pool_train", "no_max_pool_train" };
+            { "simple_train", "simple_infer", "simple_latency", "vgg_train", "vgg_infer", "max_pool_train", "no_max_pool_train",
+              "resnet_train", "resnet_infer" };
+
+        /// <summary>
+        /// Batch of resnet_infer: 1000 like the other inference cases would keep a 1000-sample activation arena of
+        /// ResNet14 (320,730 floats a sample: 1.2 GiB; Predict runs in the training arena's layout); 256 keeps it at 313 MiB on a machine
+        /// shared with a training run. compare.py and the peers use the same figure.
+        /// </summary>
+        public const int ResNetInferBatch = 256;
 
         public static (int Batch, Action Step) Create(string name) => name switch
         {
@@ -62,6 +72,9 @@ namespace CnnGen.Benchmarks
             "simple_latency" => Infer(new SimpleCnn(seed: 1, maxBatch: 1), 1),
             "max_pool_train" => Train(new MaxPoolNet(seed: 1, maxBatch: 1000), 1000, lr: 0.01f),
             "no_max_pool_train" => Train(new NoMaxPoolNet(seed: 1, maxBatch: 1000), 1000, lr: 0.01f),
+            // The ResNet sample's network, Adam 1e-3 as the LibTorch peer's step (the sample itself trains with SGD).
+            "resnet_train" => Train(new ResNet14(seed: 1, maxBatch: 64), 64),
+            "resnet_infer" => Infer(new ResNet14(seed: 1, maxBatch: ResNetInferBatch), ResNetInferBatch),
             _ => throw new ArgumentException($"Unknown case '{name}': {string.Join(", ", Names)}."),
         };
 

@@ -10,9 +10,8 @@ hits all of them; the table shows the medians and the ratios CnnGen / peer.
 
     /usr/bin/python3 tests/CnnGen.Benchmarks/compare.py --threads 2 --seconds 3 --rounds 3
 
-The networks: SimpleCnn (samples/Common/SeedNetworks.cs), VggNet (VggNet.cs here) and, for LibTorch only until
-CnnGen's residual graphs land, a ResNet-14 (TorchSharpPeer/Program.cs). The batch-1 latency case always runs on one
-thread. Builds both .NET projects first (skip with --no-build).
+The networks: SimpleCnn and ResNet14 (samples/Common/SeedNetworks.cs; ResNet14 is the ResNet sample's network) and
+VggNet (VggNet.cs here). The batch-1 latency case always runs on one thread. Builds both .NET projects first (skip with --no-build).
 """
 import argparse
 import datetime
@@ -38,8 +37,9 @@ CASES = {
     "simple_train": (64, (1, 28), ["cnngen", "torchsharp"], None),
     "vgg_infer": (1000, (3, 32), ["cnngen", "ort", "torchsharp"], None),
     "vgg_train": (64, (3, 32), ["cnngen", "torchsharp"], None),
-    # CnnGen's side follows when the generator emits residual graphs: add "cnngen" here and the scenario in Program.cs.
-    "resnet_train": (64, (1, 28), ["torchsharp"], None),
+    "resnet_train": (64, (1, 28), ["cnngen", "torchsharp"], None),
+    # 256, not 1000: Program.cs's Scenario.ResNetInferBatch says why.
+    "resnet_infer": (256, (1, 28), ["cnngen", "ort", "torchsharp"], None),
 }
 NAMES = {"cnngen": "CnnGen", "ort": "ONNX Runtime", "torchsharp": "LibTorch"}
 
@@ -57,7 +57,34 @@ def torch_model(case):
             nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
             nn.Flatten(), nn.Linear(64 * 8 * 8, 128), nn.ReLU(), nn.Linear(128, 10))
+    if case.startswith("resnet"):
+        return resnet14()
     raise ValueError(case)
+
+
+def resnet14():
+    """samples/Common/SeedNetworks.cs's ResNet14 (and TorchSharpPeer's): a 3x3 stem to 16 channels, three stages
+    of two basic blocks (16, 32, 64 channels; the first block of stages 2 and 3 has stride 2 and a 1x1 projection
+    shortcut), global average pooling, Linear(64, 10)."""
+    import torch.nn as nn
+
+    class BasicBlock(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.body = nn.Sequential(
+                nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout))
+            self.shortcut = nn.Identity() if stride == 1 and cin == cout else nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            return (self.body(x) + self.shortcut(x)).relu()
+
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+        BasicBlock(16, 16, 1), BasicBlock(16, 16, 1), BasicBlock(16, 32, 2), BasicBlock(32, 32, 1),
+        BasicBlock(32, 64, 2), BasicBlock(64, 64, 1),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
 
 
 def export_onnx(case):

@@ -40,7 +40,7 @@ namespace CnnGen.Benchmarks.TorchSharpPeer
     /// <summary>The cases on random data (speed does not depend on the values).</summary>
     public static class Cases
     {
-        public static readonly string[] Names = { "simple_train", "simple_infer", "simple_latency", "vgg_train", "vgg_infer", "resnet_train" };
+        public static readonly string[] Names = { "simple_train", "simple_infer", "simple_latency", "vgg_train", "vgg_infer", "resnet_train", "resnet_infer" };
 
         public static (int Batch, Action Step) Create(string name) => name switch
         {
@@ -50,6 +50,7 @@ namespace CnnGen.Benchmarks.TorchSharpPeer
             "vgg_train" => Train(Vgg(), 64, 3, 32),
             "vgg_infer" => Infer(Vgg(), 1000, 3, 32),
             "resnet_train" => Train(ResNet14(), 64, 1, 28),
+            "resnet_infer" => Infer(ResNet14(), 256, 1, 28), // CnnGen.Benchmarks' Scenario.ResNetInferBatch
             _ => throw new ArgumentException($"Unknown case '{name}': {string.Join(", ", Names)}."),
         };
 
