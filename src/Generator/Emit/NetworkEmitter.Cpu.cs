@@ -73,11 +73,13 @@ namespace CnnGen.Generator.Emit
             _w.Comment("Activations (and dropout masks) of up to _capacity samples live in one pinned array; gradients in another,");
             _w.Comment("made on the first ForwardBackward so that inference-only use never pays for them. Gradients share slots:");
             _w.Comment("a value's gradient lives from its first writer to its last reader in the backward pass, then the slot is reused.");
+            _w.Comment("Activations that backward never reads share slots the same way, by their lifetime in the forward pass.");
             _w.Line("private int _capacity;");
             _w.Line("private float[] _activationData = null!;");
             _w.Line("private float[]? _gradientData;");
             _w.Line($"private {FB} _input;");
-            foreach (var v in _exec.OwnedValues) _w.Line($"private {FB} _act{_exec.StorageOf(v).Name};");
+            foreach (var v in _exec.OwnedValues.Where(_exec.IsPinned)) _w.Line($"private {FB} _act{_exec.StorageOf(v).Name};");
+            for (int s = 0; s < _exec.ActivationSlotSizes.Count; s++) _w.Line($"private {FB} _actSlot{s};");
             for (int s = 0; s < _exec.GradientSlotSizes.Count; s++) _w.Line($"private {FB} _gradSlot{s};");
             if (_exec.ScratchSize > 0) _w.Line($"private {FB} _gradScratch;");
             foreach (var l in Nodes)
@@ -122,7 +124,8 @@ namespace CnnGen.Generator.Emit
         {
             // Floats per sample in the activation arena: the input, every owned output, every dropout mask.
             var actTerms = new List<string> { "Shapes.InputSize" };
-            foreach (var v in _exec.OwnedValues) actTerms.Add(Size(v));
+            foreach (var v in _exec.OwnedValues.Where(_exec.IsPinned)) actTerms.Add(Size(v));
+            actTerms.AddRange(_exec.ActivationSlotSizes.Select(N));
             foreach (var l in Nodes.Where(l => l.Op is DropoutOp)) actTerms.Add(SizeOf(l));
             var gradTerms = _exec.GradientSlotSizes.Select(N).ToList();
             if (_exec.ScratchSize > 0) gradTerms.Add(N(_exec.ScratchSize));
@@ -140,8 +143,10 @@ namespace CnnGen.Generator.Emit
             _w.Line("_activationData = global::System.GC.AllocateUninitializedArray<float>(ArenaLength(capacity, ActivationFloatsPerSample), pinned: true);");
             _w.Line("int offset = 0;");
             _w.Line($"_input = new {FB}(_activationData, offset, capacity * Shapes.InputSize); offset += capacity * Shapes.InputSize;");
-            foreach (var v in _exec.OwnedValues)
+            foreach (var v in _exec.OwnedValues.Where(_exec.IsPinned))
                 _w.Line($"_act{_exec.StorageOf(v).Name} = new {FB}(_activationData, offset, capacity * {Size(v)}); offset += capacity * {Size(v)};");
+            for (int s = 0; s < _exec.ActivationSlotSizes.Count; s++)
+                _w.Line($"_actSlot{s} = new {FB}(_activationData, offset, capacity * {N(_exec.ActivationSlotSizes[s])}); offset += capacity * {N(_exec.ActivationSlotSizes[s])};");
             foreach (var l in Nodes.Where(l => l.Op is DropoutOp))
                 _w.Line($"_mask{l.Key} = new {FB}(_activationData, offset, capacity * {SizeOf(l)}); offset += capacity * {SizeOf(l)};");
             if (indexTerms.Count > 0)
@@ -314,7 +319,10 @@ namespace CnnGen.Generator.Emit
             foreach (var v in _exec.OwnedValues)
             {
                 string name = _exec.StorageOf(v).Name;
-                _w.Line($"var a{name} = _act{name}.Slice(0, n * {Size(v)});");
+                if (_exec.IsPinned(v))
+                    _w.Line($"var a{name} = _act{name}.Slice(0, n * {Size(v)});");
+                else if (!backward)
+                    _w.Line($"var a{name} = _actSlot{_exec.ActivationSlot(v)}.Slice(0, n * {Size(v)}); // shares activation slot {_exec.ActivationSlot(v)}: backward does not read it");
                 if (backward && _exec.NeedsGradient(v))
                     _w.Line($"var g{name} = _gradSlot{_exec.GradientSlot(v)}.Slice(0, n * {Size(v)}); // shares slot {_exec.GradientSlot(v)}");
             }
@@ -508,7 +516,9 @@ namespace CnnGen.Generator.Emit
             {
                 string which = step.Edge == 0 ? "body" : "shortcut";
                 _w.Comment($"[{l.Path}] Add, backward to its {which}: dY{(_exec.FusedRelu.Contains(l) ? " masked by the fused ReLU" : "")}, {verb} {Grad(input)}");
-                _w.Line($"{Cpu}AddKernel.Backward({Act(l.Output)}, {Grad(l.Output)}, {Grad(input)}, n * {SizeOf(l)}, {Epilogue(l)}, {Cpu}GradWrite.{write});");
+                // Only the ReLU's mask reads the add's output; without one it is not kept for backward.
+                string y = _exec.FusedRelu.Contains(l) ? Act(l.Output) : FB + ".Empty";
+                _w.Line($"{Cpu}AddKernel.Backward({y}, {Grad(l.Output)}, {Grad(input)}, n * {SizeOf(l)}, {Epilogue(l)}, {Cpu}GradWrite.{write});");
             }
             else if (l.Op is ConcatJoinOp)
             {

@@ -89,7 +89,90 @@ namespace CnnGen.Generator.Lowering
             plan.MarkGradients();
             plan.ScheduleBackward();
             plan.AssignGradientSlots();
+            plan.AssignActivationSlots();
             return plan;
+        }
+
+        private readonly HashSet<Value> _pinned = new HashSet<Value>();
+        private readonly Dictionary<Value, int> _activationSlot = new Dictionary<Value, int>();
+
+        /// <summary>Floats per sample of each shared activation slot, by slot number.</summary>
+        public List<long> ActivationSlotSizes { get; } = new List<long>();
+
+        /// <summary>
+        /// Whether a value's activations live in a buffer of their own for the whole step: the backward pass (or the
+        /// loss) reads them. Other values share slots by their lifetime in the forward pass.
+        /// </summary>
+        public bool IsPinned(Value v) => _pinned.Contains(_storage[v].Root);
+
+        /// <summary>The shared activation slot of a value that is not pinned.</summary>
+        public int ActivationSlot(Value v) => _activationSlot[_storage[v].Root];
+
+        /// <summary>
+        /// Activation memory by liveness. A value the backward pass reads (a Conv2d's or Linear's input and output, a
+        /// BatchNorm's input, an activation's output, a residual add's output when it carries a ReLU) and the logits keep
+        /// their own buffer; every other value (a BatchNorm output read only by the ReLU after it, a pool's input, a
+        /// concat's branches) lives from its producer to its last reader in the forward pass, and its slot is reused.
+        /// </summary>
+        private void AssignActivationSlots()
+        {
+            foreach (var node in Graph.Nodes)
+            {
+                if (FusedInto.ContainsKey(node) || node.Kind == LayerKind.Flatten) continue;
+                switch (node.Op)
+                {
+                    case Conv2dOp:
+                    case LinearOp:
+                        _pinned.Add(_storage[node.Inputs[0]].Root);
+                        _pinned.Add(_storage[node.Output].Root);
+                        break;
+                    case BatchNormOp:
+                        _pinned.Add(_storage[node.Inputs[0]].Root);
+                        break;
+                    case ActivationOp:
+                        _pinned.Add(_storage[node.Output].Root);
+                        break;
+                    case AddOp when FusedRelu.Contains(node):
+                        _pinned.Add(_storage[node.Output].Root);
+                        break;
+                }
+            }
+            if (Graph.OutputValue is not null) _pinned.Add(_storage[Graph.OutputValue].Root);
+
+            // Forward lifetimes of the other owned values: from the producer's step to the last step that reads them.
+            var lastRead = new Dictionary<Value, int>();
+            for (int t = 0; t < Graph.Nodes.Count; t++)
+                foreach (var input in Graph.Nodes[t].Inputs)
+                    lastRead[_storage[input].Root] = t;
+            var free = new List<int>();
+            var active = new List<(Value Root, int Last)>();
+            foreach (var root in OwnedValues)
+            {
+                if (_pinned.Contains(root)) continue;
+                int birth = root.Producer!.Id;
+                foreach (var dead in active.Where(a => a.Last < birth).ToList())
+                {
+                    active.Remove(dead);
+                    free.Add(_activationSlot[dead.Root]);
+                }
+                long size = root.Shape.Size;
+                int slot = -1;
+                foreach (int f in free.OrderBy(f => ActivationSlotSizes[f]))
+                    if (ActivationSlotSizes[f] >= size) { slot = f; break; }
+                if (slot < 0 && free.Count > 0)
+                {
+                    slot = free.OrderByDescending(f => ActivationSlotSizes[f]).First();
+                    ActivationSlotSizes[slot] = size;
+                }
+                if (slot < 0)
+                {
+                    slot = ActivationSlotSizes.Count;
+                    ActivationSlotSizes.Add(size);
+                }
+                free.Remove(slot);
+                _activationSlot[root] = slot;
+                active.Add((root, lastRead.TryGetValue(root, out int last) ? last : birth));
+            }
         }
 
         private void Fuse()
