@@ -156,12 +156,14 @@ namespace CnnGen.Training
             return new EvaluationResult(count == 0 ? 0 : lossSum / count, double.NaN, count, 0);
         }
 
-        /// <summary>The predicted class of every sample the loader serves, in its epoch 0 order.</summary>
+        /// <summary>The predicted class of every sample the loader serves, in its epoch 0 order (a classifier only).</summary>
         public static int[] Predict(INetwork model, DataLoader loader)
         {
             if (model is null) throw new ArgumentNullException(nameof(model));
             if (loader is null) throw new ArgumentNullException(nameof(loader));
             CheckCompatible(model, loader);
+            if (TakesFloatTargets(model))
+                throw new InvalidOperationException($"{model.Name} is declared with [{(model.LossKind == LossKind.MSE ? "MSELoss" : "BCEWithLogitsLoss")}]: it predicts float outputs, not one class per sample; read them with its Predict(input, batch, outputs).");
             int classes = model.OutputSize;
             var predictions = new int[loader.SamplesPerEpoch];
             int at = 0;

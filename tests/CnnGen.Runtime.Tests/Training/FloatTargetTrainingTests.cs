@@ -198,7 +198,7 @@ namespace CnnGen.Tests.Training
         }
 
         [Fact]
-        public void Targets_of_another_width_and_accuracy_monitoring_are_refused_for_a_float_target_network()
+        public void Targets_of_another_width_accuracy_monitoring_and_class_predictions_are_refused_for_a_float_target_network()
         {
             var net = new MultiLabelNet(seed: 1);
             var narrow = InMemoryDataset.WithTargets(RandomInputs(8, 1), new float[8 * 2], 2, 1, 4, 4, "pairs");
@@ -210,6 +210,10 @@ namespace CnnGen.Tests.Training
             var early = new EarlyStoppingOptions { Monitor = EarlyStoppingMetric.TrainAccuracy };
             e = Assert.Throws<ArgumentException>(() => Trainer.Fit(net, new Adam(net.Parameters), train, null, 1, Quiet(earlyStopping: early)));
             Assert.Contains("float targets, which have no accuracy", e.Message);
+
+            // Nor is there one predicted class per sample, so no confusion matrix.
+            var noClasses = Assert.Throws<InvalidOperationException>(() => ConfusionMatrix.Compute(net, train));
+            Assert.Contains("MultiLabelNet is declared with [BCEWithLogitsLoss]: it predicts float outputs", noClasses.Message);
         }
     }
 }
