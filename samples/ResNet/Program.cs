@@ -3,9 +3,9 @@
 //   dotnet run -c Release --project samples/ResNet
 // Fetches Fashion-MNIST into ./data on first run, trains 10 epochs with SGD (momentum 0.9, Nesterov, weight decay
 // 5e-4, batch 128, lr 0.1 with one epoch of warm-up then a per-step cosine schedule, random crop and flip) and
-// leaves in runs/ResNet: results.csv/json, curves.png, predictions.png, resnet14.safetensors and a checkpoint for
-// --resume. Target: ≥ 92.5% test accuracy. samples/ResNet/evaluate_in_pytorch.py loads the weights into the same
-// network in PyTorch and measures it there.
+// leaves in runs/ResNet: results.csv/json, curves.png, predictions.png, resnet14.safetensors, model.onnx and a
+// checkpoint for --resume. Target: ≥ 92.5% test accuracy. samples/ResNet/evaluate_in_pytorch.py loads the weights into
+// the same network in PyTorch and measures it there.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -61,6 +61,9 @@ static int Run(SampleOptions o)
 
     string weights = Path.Combine(o.OutputDirectory, "resnet14.safetensors");
     model.Save(weights);
+    // The inference graph for ONNX Runtime and other ONNX tools (opset 17; BatchNorm in eval form, no dropout).
+    string onnx = Path.Combine(o.OutputDirectory, "model.onnx");
+    model.ExportOnnx(onnx);
 
     // 20 test images with what the model says and what they are.
     var indices = new List<int>();
@@ -68,6 +71,6 @@ static int Run(SampleOptions o)
     Plots.SaveSampleGrid(Path.Combine(o.OutputDirectory, "predictions.png"), test, indices, SampleResults.PredictFirst(model, test, 20));
 
     var confusion = SampleResults.PrintConfusion(model, testLoader);
-    Console.WriteLine($"Test accuracy {confusion.Accuracy * 100:F2}% (target ≥ 92.50%). Weights: {weights}. Results, curves and predictions: {o.OutputDirectory}");
+    Console.WriteLine($"Test accuracy {confusion.Accuracy * 100:F2}% (target ≥ 92.50%). Weights: {weights}; ONNX model: {onnx}. Results, curves and predictions: {o.OutputDirectory}");
     return 0;
 }

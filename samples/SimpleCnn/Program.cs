@@ -2,7 +2,7 @@
 // with attributes in samples/Common/SeedNetworks.cs.
 //   dotnet run -c Release --project samples/SimpleCnn
 // Fetches MNIST into ./data on first run, trains 5 epochs with Adam (lr 1e-3, batch 64), and leaves in runs/SimpleCnn:
-// results.csv/json, curves.png, predictions.png, simple_cnn.safetensors and a checkpoint for --resume.
+// results.csv/json, curves.png, predictions.png, simple_cnn.safetensors, model.onnx and a checkpoint for --resume.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -43,6 +43,9 @@ static int Run(SampleOptions o)
 
     string weights = Path.Combine(o.OutputDirectory, "simple_cnn.safetensors");
     model.Save(weights);
+    // The inference graph for ONNX Runtime and other ONNX tools (opset 17; BatchNorm in eval form, no dropout).
+    string onnx = Path.Combine(o.OutputDirectory, "model.onnx");
+    model.ExportOnnx(onnx);
 
     // The usual figure: 20 test images with what the model says and what they are.
     var indices = new List<int>();
@@ -50,6 +53,6 @@ static int Run(SampleOptions o)
     Plots.SaveSampleGrid(Path.Combine(o.OutputDirectory, "predictions.png"), test, indices, SampleResults.PredictFirst(model, test, 20));
 
     var confusion = SampleResults.PrintConfusion(model, testLoader);
-    Console.WriteLine($"Test accuracy {confusion.Accuracy * 100:F2}%. Weights: {weights}. Results, curves and predictions: {o.OutputDirectory}");
+    Console.WriteLine($"Test accuracy {confusion.Accuracy * 100:F2}%. Weights: {weights}; ONNX model: {onnx}. Results, curves and predictions: {o.OutputDirectory}");
     return 0;
 }

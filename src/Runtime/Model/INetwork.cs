@@ -62,6 +62,25 @@ namespace CnnGen
             => throw new InvalidOperationException($"{Name} trains on class labels (cross-entropy): call ForwardBackward(input, labels, batch), or declare [MSELoss] or [BCEWithLogitsLoss] on the network to train on float targets.");
 
         /// <summary>
+        /// The loss the network trains with, as declared on its class ([CrossEntropyLoss], [MSELoss], [BCEWithLogitsLoss];
+        /// cross-entropy when none is). It tells trainers whether the network learns from class labels or float targets.
+        /// The default reads the declaring attribute from the class.
+        /// </summary>
+        LossKind LossKind => DeclaredLoss(GetType());
+
+        private static LossKind DeclaredLoss(Type type)
+        {
+            // The attribute on the network's class is the declaration the generator compiled the loss from.
+            var declared = type.GetCustomAttributes(typeof(LossAttribute), inherit: true);
+            return declared.Length == 0 ? LossKind.CrossEntropy : declared[0] switch
+            {
+                MSELossAttribute => LossKind.MSE,
+                BCEWithLogitsLossAttribute => LossKind.BCEWithLogits,
+                _ => LossKind.CrossEntropy,
+            };
+        }
+
+        /// <summary>
         /// Training passes that have drawn dropout masks so far (a mask is a pure function of the seed, this count
         /// and the element). Checkpoints save it so that a resumed run draws the masks an uninterrupted run would.
         /// Always 0 for a network without Dropout.
@@ -79,5 +98,18 @@ namespace CnnGen
 
         /// <summary>Reads parameters and buffers from a safetensors file; refuses a file that does not match, changing nothing.</summary>
         void Load(string path);
+    }
+
+    /// <summary>The loss a network trains with (see <see cref="INetwork.LossKind"/>).</summary>
+    public enum LossKind
+    {
+        /// <summary>Softmax cross-entropy against class labels (<c>torch.nn.CrossEntropyLoss</c>), the default.</summary>
+        CrossEntropy,
+
+        /// <summary>Mean squared error against float targets (<c>torch.nn.MSELoss</c>): regression.</summary>
+        MSE,
+
+        /// <summary>Sigmoid binary cross-entropy against float targets in [0, 1] (<c>torch.nn.BCEWithLogitsLoss</c>): multi-label.</summary>
+        BCEWithLogits,
     }
 }

@@ -39,7 +39,7 @@ namespace CnnGen.Training
         /// <summary>Put the best epoch's weights back into the model when training stops early or ends. Default true.</summary>
         public bool RestoreBestWeights { get; init; } = true;
 
-        internal void Validate(bool hasTestSet)
+        internal void Validate(bool hasTestSet, bool floatTargets)
         {
             if (Patience < 0) throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "The early-stopping patience must be ≥ 0 epochs.");
             if (!(MinDelta >= 0) || double.IsInfinity(MinDelta))
@@ -47,6 +47,8 @@ namespace CnnGen.Training
             if (!Enum.IsDefined(Monitor)) throw new ArgumentOutOfRangeException(nameof(Monitor), Monitor, "Unknown early-stopping metric.");
             if (!hasTestSet && Monitor is EarlyStoppingMetric.TestLoss or EarlyStoppingMetric.TestAccuracy)
                 throw new ArgumentException($"Early stopping monitors {Describe(Monitor)}, but no test loader was given to Trainer.Fit.");
+            if (floatTargets && Monitor is EarlyStoppingMetric.TestAccuracy or EarlyStoppingMetric.TrainAccuracy)
+                throw new ArgumentException($"Early stopping monitors {Describe(Monitor)}, but the network trains on float targets, which have no accuracy; monitor the test or training loss.");
         }
 
         internal static string Describe(EarlyStoppingMetric m) => m switch

@@ -8,9 +8,9 @@ namespace CnnGen.Training
     /// <summary>What one epoch of training gave.</summary>
     /// <param name="Epoch">The epoch number, from 1.</param>
     /// <param name="TrainLoss">Mean training loss over the epoch's batches (weighted by batch size).</param>
-    /// <param name="TrainAccuracy">Running training accuracy over the epoch, in [0, 1].</param>
-    /// <param name="TestLoss">Mean cross-entropy on the test set after the epoch, or null without a test set.</param>
-    /// <param name="TestAccuracy">Test accuracy after the epoch, in [0, 1], or null.</param>
+    /// <param name="TrainAccuracy">Running training accuracy over the epoch, in [0, 1]; NaN for a network trained on float targets.</param>
+    /// <param name="TestLoss">Mean loss on the test set after the epoch (cross-entropy, or the network's declared loss on float targets), or null without a test set.</param>
+    /// <param name="TestAccuracy">Test accuracy after the epoch, in [0, 1], or null (no test set, or float targets).</param>
     /// <param name="EpochDuration">Wall time of the epoch (training and evaluation).</param>
     /// <param name="RunDuration">Wall time of the run up to the end of this epoch (including earlier sessions when resumed).</param>
     /// <param name="TrainSamples">Samples trained on in this epoch.</param>
@@ -37,9 +37,11 @@ namespace CnnGen.Training
         {
             var inv = CultureInfo.InvariantCulture;
             string epoch = totalEpochs is int t ? $"{Epoch}/{t}" : Epoch.ToString(inv);
-            string s = string.Format(inv, "epoch {0}  loss {1:0.0000}  acc {2:0.00%}", epoch, TrainLoss, TrainAccuracy);
-            if (TestLoss is double tl && TestAccuracy is double ta)
-                s += string.Format(inv, "  test_loss {0:0.0000}  test_acc {1:0.00%}", tl, ta);
+            string s = string.Format(inv, "epoch {0}  loss {1:0.0000}", epoch, TrainLoss);
+            // Accuracy is NaN (train) or null (test) for a network on float targets: only the losses are shown then.
+            if (!double.IsNaN(TrainAccuracy)) s += string.Format(inv, "  acc {0:0.00%}", TrainAccuracy);
+            if (TestLoss is double tl) s += string.Format(inv, "  test_loss {0:0.0000}", tl);
+            if (TestAccuracy is double ta) s += string.Format(inv, "  test_acc {0:0.00%}", ta);
             s += string.Format(inv, "  {0}  (run {1})", Format(EpochDuration), Format(RunDuration));
             return s;
         }
@@ -54,7 +56,7 @@ namespace CnnGen.Training
             w.WriteStartObject();
             w.WriteNumber("epoch", Epoch);
             JsonNumbers.WriteFinite(w, "loss", TrainLoss);
-            w.WriteNumber("accuracy", TrainAccuracy);
+            JsonNumbers.WriteFinite(w, "accuracy", TrainAccuracy);
             if (TestLoss is double tl && double.IsFinite(tl)) w.WriteNumber("test_loss", tl); else w.WriteNull("test_loss");
             if (TestAccuracy is double ta) w.WriteNumber("test_accuracy", ta); else w.WriteNull("test_accuracy");
             w.WriteNumber("epoch_duration", EpochDuration.TotalSeconds);
@@ -94,7 +96,7 @@ namespace CnnGen.Training
             return new EpochResult(
                 (int)Req(e, "epoch"),
                 Req(e, "loss"),
-                Req(e, "accuracy"),
+                Opt(e, "accuracy") ?? double.NaN,   // null for a network on float targets
                 Opt(e, "test_loss"),
                 Opt(e, "test_accuracy"),
                 TimeSpan.FromSeconds(Req(e, "epoch_duration")),

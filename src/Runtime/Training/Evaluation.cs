@@ -9,8 +9,8 @@ using Spectre.Console;
 namespace CnnGen.Training
 {
     /// <summary>Loss and accuracy of a model over a dataset.</summary>
-    /// <param name="Loss">Mean cross-entropy per sample.</param>
-    /// <param name="Accuracy">Fraction of samples whose highest logit is the label, in [0, 1].</param>
+    /// <param name="Loss">Mean cross-entropy per sample; for a network on float targets, the mean of its declared loss over every output.</param>
+    /// <param name="Accuracy">Fraction of samples whose highest logit is the label, in [0, 1]; NaN for a network on float targets.</param>
     /// <param name="Count">Samples evaluated.</param>
     /// <param name="Correct">Samples classified correctly.</param>
     public sealed record EvaluationResult(double Loss, double Accuracy, int Count, int Correct)
@@ -108,13 +108,81 @@ namespace CnnGen.Training
             if (model is null) throw new ArgumentNullException(nameof(model));
             if (loader is null) throw new ArgumentNullException(nameof(loader));
             CheckCompatible(model, loader);
+            if (TakesFloatTargets(model)) return EvaluateOnTargets(model, loader, onBatch, cancellationToken);
             int classes = model.OutputSize;
-            var logits = new float[loader.BatchSize * classes];
             if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "k must be ≥ 1.");
             int k = Math.Min(topK, classes);
             var confusion = new ConfusionMatrix(classes, loader.Dataset.ClassCount == classes ? loader.Dataset.ClassNames : null);
             double lossSum = 0;
             int correct = 0, count = 0, topKCorrect = 0;
+            ForEachBatch(model, loader, onBatch, cancellationToken, (in Batch batch, ReadOnlySpan<float> out_) =>
+            {
+                lossSum += CrossEntropySum(out_, batch.Labels, classes);
+                correct += CountCorrect(out_, batch.Labels, classes);
+                topKCorrect += CountTopKCorrect(out_, batch.Labels, classes, k);
+                confusion.Add(out_, batch.Labels);
+                count += batch.Count;
+            });
+            return new EvaluationResult(count == 0 ? 0 : lossSum / count, count == 0 ? 0 : (double)correct / count, count, correct)
+            {
+                Metrics = ClassificationMetrics.From(confusion, k, topKCorrect),
+            };
+        }
+
+        /// <summary>True for a network declared with a loss on float targets ([MSELoss], [BCEWithLogitsLoss]).</summary>
+        public static bool TakesFloatTargets(INetwork model)
+            => (model ?? throw new ArgumentNullException(nameof(model))).LossKind is LossKind.MSE or LossKind.BCEWithLogits;
+
+        /// <summary>The network's declared loss over one batch against float targets: the mean over every element.</summary>
+        internal static float TargetLoss(INetwork model, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int count)
+            => model.LossKind == LossKind.MSE
+                ? Cpu.MSELossKernel.Loss(outputs, targets, count, model.OutputSize)
+                : Cpu.BCEWithLogitsLossKernel.Loss(outputs, targets, count, model.OutputSize);
+
+        /// <summary>
+        /// Evaluation of a network trained on float targets: the mean of its declared loss over every element (each
+        /// batch's mean weighted by its rows, as all rows have the same width). Accuracy does not apply: it is NaN,
+        /// and there are no classification metrics.
+        /// </summary>
+        private static EvaluationResult EvaluateOnTargets(INetwork model, DataLoader loader, Action<int>? onBatch, CancellationToken cancellationToken)
+        {
+            double lossSum = 0;
+            int count = 0;
+            ForEachBatch(model, loader, onBatch, cancellationToken, (in Batch batch, ReadOnlySpan<float> out_) =>
+            {
+                lossSum += (double)TargetLoss(model, out_, batch.Targets, batch.Count) * batch.Count;
+                count += batch.Count;
+            });
+            return new EvaluationResult(count == 0 ? 0 : lossSum / count, double.NaN, count, 0);
+        }
+
+        /// <summary>The predicted class of every sample the loader serves, in its epoch 0 order (a classifier only).</summary>
+        public static int[] Predict(INetwork model, DataLoader loader)
+        {
+            if (model is null) throw new ArgumentNullException(nameof(model));
+            if (loader is null) throw new ArgumentNullException(nameof(loader));
+            CheckCompatible(model, loader);
+            if (TakesFloatTargets(model))
+                throw new InvalidOperationException($"{model.Name} is declared with [{(model.LossKind == LossKind.MSE ? "MSELoss" : "BCEWithLogitsLoss")}]: it predicts float outputs, not one class per sample; read them with its Predict(input, batch, outputs).");
+            int classes = model.OutputSize;
+            var predictions = new int[loader.SamplesPerEpoch];
+            int at = 0;
+            ForEachBatch(model, loader, null, default, (in Batch batch, ReadOnlySpan<float> out_) =>
+            {
+                for (int i = 0; i < batch.Count; i++) predictions[at++] = ArgMax(out_.Slice(i * classes, classes));
+            });
+            return predictions;
+        }
+
+        private delegate void BatchOutputs(in Batch batch, ReadOnlySpan<float> outputs);
+
+        /// <summary>
+        /// Hands each batch of the loader's epoch 0, with the model's outputs for it (evaluation semantics), to
+        /// <paramref name="visit"/>; the model's previous mode is restored afterwards.
+        /// </summary>
+        private static void ForEachBatch(INetwork model, DataLoader loader, Action<int>? onBatch, CancellationToken cancellationToken, BatchOutputs visit)
+        {
+            var outputs = new float[loader.BatchSize * model.OutputSize];
             bool wasTraining = model.IsTraining;
             model.Eval();
             try
@@ -122,13 +190,9 @@ namespace CnnGen.Training
                 foreach (var batch in loader.Epoch(0))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var out_ = logits.AsSpan(0, batch.Count * classes);
+                    var out_ = outputs.AsSpan(0, batch.Count * model.OutputSize);
                     model.Predict(batch.Input, batch.Count, out_);
-                    lossSum += CrossEntropySum(out_, batch.Labels, classes);
-                    correct += CountCorrect(out_, batch.Labels, classes);
-                    topKCorrect += CountTopKCorrect(out_, batch.Labels, classes, k);
-                    confusion.Add(out_, batch.Labels);
-                    count += batch.Count;
+                    visit(batch, out_);
                     onBatch?.Invoke(batch.Index);
                 }
             }
@@ -136,45 +200,29 @@ namespace CnnGen.Training
             {
                 if (wasTraining) model.Train();
             }
-            return new EvaluationResult(count == 0 ? 0 : lossSum / count, count == 0 ? 0 : (double)correct / count, count, correct)
-            {
-                Metrics = ClassificationMetrics.From(confusion, k, topKCorrect),
-            };
-        }
-
-        /// <summary>The predicted class of every sample the loader serves, in its epoch 0 order.</summary>
-        public static int[] Predict(INetwork model, DataLoader loader)
-        {
-            if (model is null) throw new ArgumentNullException(nameof(model));
-            if (loader is null) throw new ArgumentNullException(nameof(loader));
-            CheckCompatible(model, loader);
-            int classes = model.OutputSize;
-            var logits = new float[loader.BatchSize * classes];
-            var predictions = new int[loader.SamplesPerEpoch];
-            int at = 0;
-            bool wasTraining = model.IsTraining;
-            model.Eval();
-            try
-            {
-                foreach (var batch in loader.Epoch(0))
-                {
-                    var out_ = logits.AsSpan(0, batch.Count * classes);
-                    model.Predict(batch.Input, batch.Count, out_);
-                    for (int i = 0; i < batch.Count; i++) predictions[at++] = ArgMax(out_.Slice(i * classes, classes));
-                }
-            }
-            finally
-            {
-                if (wasTraining) model.Train();
-            }
-            return predictions;
         }
 
         internal static void CheckCompatible(INetwork model, DataLoader loader)
         {
-            if (model.InputSize != loader.Dataset.SampleSize)
+            var data = loader.Dataset;
+            if (model.InputSize != data.SampleSize)
                 throw new ArgumentException(
-                    $"{model.Name} takes {model.InputSize} values per sample ({model.InputChannels}×{model.InputHeight}×{model.InputWidth}), but {loader.Dataset.Name} has {loader.Dataset.SampleSize} ({loader.Dataset.Channels}×{loader.Dataset.Height}×{loader.Dataset.Width}).");
+                    $"{model.Name} takes {model.InputSize} values per sample ({model.InputChannels}×{model.InputHeight}×{model.InputWidth}), but {data.Name} has {data.SampleSize} ({data.Channels}×{data.Height}×{data.Width}).");
+            if (TakesFloatTargets(model))
+            {
+                string loss = model.LossKind == LossKind.MSE ? "[MSELoss]" : "[BCEWithLogitsLoss]";
+                if (data.HasLabels)
+                    throw new ArgumentException(
+                        $"{model.Name} is declared with {loss}, which trains on float targets, but {data.Name} has class labels ({data.ClassCount} classes). " +
+                        $"Give it a dataset made with InMemoryDataset.WithTargets ({model.OutputSize} targets per sample), or declare [CrossEntropyLoss] to classify.");
+                if (data.TargetSize != model.OutputSize)
+                    throw new ArgumentException($"{model.Name} has {model.OutputSize} outputs, but {data.Name} has {data.TargetSize} targets per sample; {loss} needs one target per output.");
+                return;
+            }
+            if (!data.HasLabels)
+                throw new ArgumentException(
+                    $"{model.Name} trains with cross-entropy on class labels, but {data.Name} has float targets ({data.TargetSize} per sample). " +
+                    "Declare [MSELoss] (regression) or [BCEWithLogitsLoss] (multi-label) on the network, or give it a dataset with class labels.");
             if (model.OutputSize < loader.Dataset.ClassCount)
                 throw new ArgumentException($"{model.Name} has {model.OutputSize} outputs, but {loader.Dataset.Name} has {loader.Dataset.ClassCount} classes.");
         }

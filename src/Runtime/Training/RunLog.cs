@@ -100,7 +100,7 @@ namespace CnnGen.Training
                     w.WriteNumber("run", entry.Run.Index);
                     w.WriteNumber("epoch", e.Epoch);
                     JsonNumbers.WriteFinite(w, "loss", e.TrainLoss);
-                    w.WriteNumber("accuracy", e.TrainAccuracy);
+                    JsonNumbers.WriteFinite(w, "accuracy", e.TrainAccuracy);
                     if (e.TestLoss is double tl && double.IsFinite(tl)) w.WriteNumber("test_loss", tl); else w.WriteNull("test_loss");
                     if (e.TestAccuracy is double ta) w.WriteNumber("test_accuracy", ta); else w.WriteNull("test_accuracy");
                     w.WriteNumber("epoch_duration", e.EpochDuration.TotalSeconds);
@@ -269,7 +269,7 @@ namespace CnnGen.Training
                 entry.Run.Index.ToString(inv),
                 e.Epoch.ToString(inv),
                 e.TrainLoss.ToString(metric, inv),
-                e.TrainAccuracy.ToString(metric, inv),
+                double.IsNaN(e.TrainAccuracy) ? "" : e.TrainAccuracy.ToString(metric, inv),   // NaN: a network on float targets
                 e.TestLoss?.ToString(metric, inv) ?? "",
                 e.TestAccuracy?.ToString(metric, inv) ?? "",
                 e.EpochDuration.TotalSeconds.ToString(seconds, inv),

@@ -124,7 +124,8 @@ namespace CnnGen.Training
 
     /// <summary>
     /// The training loop: batches from a <see cref="DataLoader"/> through <see cref="INetwork.ForwardBackward(ReadOnlySpan{float}, ReadOnlySpan{int}, int, Span{float})"/>
-    /// and <see cref="Optimizer.Step"/>, an evaluation on the test set after each epoch, live progress, checkpoints,
+    /// (class labels) or, for a network declared with [MSELoss] or [BCEWithLogitsLoss], its float-target overload (no
+    /// accuracy then: the epoch's accuracy is NaN, the test accuracy null), and <see cref="Optimizer.Step"/>, an evaluation on the test set after each epoch, live progress, checkpoints,
     /// resume and a clean stop on Ctrl+C.
     /// </summary>
     public static class Trainer
@@ -147,15 +148,15 @@ namespace CnnGen.Training
             if (train is null) throw new ArgumentNullException(nameof(train));
             if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "The number of epochs must be ≥ 0.");
             options ??= new TrainerOptions();
-            options.EarlyStopping?.Validate(test is not null);
+            Evaluation.CheckCompatible(model, train);
+            if (test is not null) Evaluation.CheckCompatible(model, test);
+            options.EarlyStopping?.Validate(test is not null, Evaluation.TakesFloatTargets(model));
             if (options.CheckpointDirectory is string checkpoints && File.Exists(checkpoints))   // found now, not after the first epoch
                 throw new IOException($"{Path.GetFullPath(checkpoints)}: this is a file; expected a folder for checkpoints.");
             if (!(options.DivergenceLossFactor >= 0))
                 throw new ArgumentOutOfRangeException(nameof(options), options.DivergenceLossFactor, "DivergenceLossFactor must be ≥ 0 (0 or ∞ turns the loss-spike rule off).");
             if (options.LearningRateOnResume is float resumeLr && (!(resumeLr >= 0) || float.IsInfinity(resumeLr)))
                 throw new ArgumentOutOfRangeException(nameof(options), resumeLr, "LearningRateOnResume must be a finite number ≥ 0.");
-            Evaluation.CheckCompatible(model, train);
-            if (test is not null) Evaluation.CheckCompatible(model, test);
 
             var run = new Run(model, optimizer, train, test, epochs, options);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
@@ -200,6 +201,8 @@ namespace CnnGen.Training
             private readonly Stopwatch _runClock = new Stopwatch();
             private readonly DivergenceGuard _guard;
             private readonly EarlyStopper? _stopper;
+            // A network declared with [MSELoss] or [BCEWithLogitsLoss]: float targets, a loss and no accuracy.
+            private readonly bool _floatTargets;
 
             public Run(INetwork model, Optimizer opt, DataLoader train, DataLoader? test, int epochs, TrainerOptions o)
             {
@@ -221,6 +224,7 @@ namespace CnnGen.Training
                 _logEvery = Math.Max(1, o.LogEveryBatches ?? (train.BatchCount + 9) / 10);
                 _guard = new DivergenceGuard(o.DivergenceLossFactor);
                 _stopper = o.EarlyStopping is { } es ? new EarlyStopper(es) : null;
+                _floatTargets = Evaluation.TakesFloatTargets(model);
             }
 
             private TimeSpan RunTime => _priorRunTime + _runClock.Elapsed;
@@ -295,7 +299,9 @@ namespace CnnGen.Training
                         {
                             int n = batch.Count;
                             var logits = _logits.AsSpan(0, n * _model.OutputSize);
-                            float loss = _model.ForwardBackward(batch.Input, batch.Labels, n, logits);
+                            float loss = _floatTargets
+                                ? _model.ForwardBackward(batch.Input, batch.Targets, n, logits)
+                                : _model.ForwardBackward(batch.Input, batch.Labels, n, logits);
                             // ForwardBackward writes every parameter's gradient (no accumulation, no zero_grad).
                             foreach (var p in _model.Parameters) p.MarkGradientWritten();
                             if (_guard.CheckLossAndGradients(loss, _model) is string why)
@@ -303,7 +309,7 @@ namespace CnnGen.Training
                             _step.AfterBackward(n);
                             lastLoss = loss;
                             lossSum += (double)loss * n;
-                            correct += Evaluation.CountCorrect(logits, batch.Labels, _model.OutputSize);
+                            if (!_floatTargets) correct += Evaluation.CountCorrect(logits, batch.Labels, _model.OutputSize);
                             seen += n;
                             rateSamples += n;
                             batchesDone = batch.Index + 1;
@@ -398,9 +404,9 @@ namespace CnnGen.Training
                     var result = new EpochResult(
                         shown,
                         seen == 0 ? 0 : lossSum / seen,
-                        seen == 0 ? 0 : (double)correct / seen,
+                        _floatTargets ? double.NaN : seen == 0 ? 0 : (double)correct / seen,
                         eval?.Loss,
-                        eval?.Accuracy,
+                        _floatTargets ? null : eval?.Accuracy,
                         epochClock.Elapsed,
                         RunTime,
                         (int)seen,
@@ -519,12 +525,12 @@ namespace CnnGen.Training
             /// <summary>The live bar's text: short enough that bar, percentage and ETA fit an 80-column terminal.</summary>
             private string CompactStatus(int epoch, int batch, double lossSum, long correct, long seen, double perSecond)
                 => string.Format(CultureInfo.InvariantCulture,
-                    "epoch {0}/{1} batch {2}/{3} loss {4:0.000} acc {5:0.0%} {6:#,0}/s",
+                    _floatTargets ? "epoch {0}/{1} batch {2}/{3} loss {4:0.000} {6:#,0}/s" : "epoch {0}/{1} batch {2}/{3} loss {4:0.000} acc {5:0.0%} {6:#,0}/s",
                     epoch, _epochs, batch, _train.BatchCount, seen == 0 ? 0 : lossSum / seen, seen == 0 ? 0 : (double)correct / seen, perSecond);
 
             private string Status(int epoch, int batch, double lossSum, long correct, long seen, double perSecond)
                 => string.Format(CultureInfo.InvariantCulture,
-                    "epoch {0}/{1}  batch {2}/{3}  loss {4:0.0000}  acc {5:0.00%}  {6:#,0} samples/s",
+                    _floatTargets ? "epoch {0}/{1}  batch {2}/{3}  loss {4:0.0000}  {6:#,0} samples/s" : "epoch {0}/{1}  batch {2}/{3}  loss {4:0.0000}  acc {5:0.00%}  {6:#,0} samples/s",
                     epoch, _epochs, batch, _train.BatchCount, seen == 0 ? 0 : lossSum / seen, seen == 0 ? 0 : (double)correct / seen, perSecond);
         }
     }
