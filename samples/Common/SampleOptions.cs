@@ -26,11 +26,12 @@ namespace CnnGen.Samples
 
         /// <summary>
         /// The trainer options every sample uses: checkpoints in <paramref name="checkpointDirectory"/>, --resume,
-        /// --lr applied to a resumed run when given, and early stopping on the test loss when asked for.
+        /// --lr applied to a resumed run when given, early stopping on the test loss when asked for, and a per-step schedule if any.
         /// </summary>
-        public Training.TrainerOptions TrainerOptions(string checkpointDirectory) => new Training.TrainerOptions
+        public Training.TrainerOptions TrainerOptions(string checkpointDirectory, Optim.LearningRateScheduler? scheduler = null) => new Training.TrainerOptions
         {
             CheckpointDirectory = checkpointDirectory,
+            Scheduler = scheduler,
             Resume = Resume,
             LearningRateOnResume = LearningRateGiven ? LearningRate : null,
             EarlyStopping = EarlyStoppingPatience is int patience

@@ -44,12 +44,9 @@ static int Run(SampleOptions o)
     int stepsPerEpoch = trainLoader.BatchCount;
     var schedule = SequentialLR.WithWarmUp(new CosineAnnealingLR(optimizer, tMax: Math.Max(1, (o.Epochs - 1) * stepsPerEpoch)), warmUpSteps: stepsPerEpoch, startFactor: 0.1);
 
-    var fit = Trainer.Fit(model, optimizer, trainLoader, testLoader, o.Epochs, new TrainerOptions
-    {
-        CheckpointDirectory = Path.Combine(o.OutputDirectory, "checkpoint"),
-        Resume = o.Resume,
-        Scheduler = schedule,
-    });
+    // The options every sample shares (checkpoints, --resume, --lr on resume, --early-stopping-patience), plus the schedule.
+    var fit = Trainer.Fit(model, optimizer, trainLoader, testLoader, o.Epochs,
+        o.TrainerOptions(Path.Combine(o.OutputDirectory, "checkpoint"), schedule));
 
     var run = new RunBuilder().Add("network", "ResNet14").Add("optimizer", "SGD nesterov 0.9, wd 5e-4, warm-up + cosine per step, crop + flip")
         .Add("lr", (double)(decimal)o.LearningRate).Add("batch_size", o.BatchSize).Build()[0];

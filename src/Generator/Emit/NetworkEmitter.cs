@@ -288,6 +288,8 @@ namespace CnnGen.Generator.Emit
             _w.Line("/// <inheritdoc/>");
             _w.Line("public global::System.Collections.Generic.IReadOnlyList<global::CnnGen.ModelBuffer> Buffers => _buffers;");
             _w.Line("/// <inheritdoc/>");
+            _w.Line($"public global::CnnGen.LossKind LossKind => global::CnnGen.LossKind.{_spec.Loss.Kind};");
+            _w.Line("/// <inheritdoc/>");
             _w.Line("public bool IsTraining => _training;");
             _w.Line("/// <inheritdoc/>");
             _w.Line("public void Train() => _training = true;");
