@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using CnnGen.Data;
+using CnnGen.Plotting;
 using CnnGen.Training;
 
 namespace CnnGen.Samples
@@ -27,6 +29,36 @@ namespace CnnGen.Samples
             var predicted = new List<int>(count);
             for (int i = 0; i < count; i++) predicted.Add(Evaluation.ArgMax(logits.AsSpan(i * model.OutputSize, model.OutputSize)));
             return predicted;
+        }
+
+        /// <summary>
+        /// The end of a classification sample: results.csv/json and curves.png for <paramref name="run"/>; then, unless
+        /// the run was interrupted, the weights (<paramref name="weightsFile"/>), model.onnx, a grid of the first 20 test
+        /// images with their predictions, and the confusion matrix. Returns the process exit code.
+        /// </summary>
+        public static int Finish(INetwork model, RunParameters run, FitResult fit, SampleOptions o, string weightsFile, string title,
+            InMemoryDataset test, DataLoader testLoader, string target = "")
+        {
+            var log = new RunLog();
+            log.Add(run, fit);
+            log.Save(o.OutputDirectory);
+            Plots.SaveTrainingCurves(log, Path.Combine(o.OutputDirectory, "curves.png"), title: title);
+            if (Interrupted(fit, o)) return 130;
+
+            string weights = Path.Combine(o.OutputDirectory, weightsFile);
+            model.Save(weights);
+            // The inference graph for ONNX Runtime and other ONNX tools (opset 17; BatchNorm in eval form, no dropout).
+            string onnx = Path.Combine(o.OutputDirectory, "model.onnx");
+            model.ExportOnnx(onnx);
+
+            // The usual figure: 20 test images with what the model says and what they are.
+            var indices = new List<int>();
+            for (int i = 0; i < 20; i++) indices.Add(i);
+            Plots.SaveSampleGrid(Path.Combine(o.OutputDirectory, "predictions.png"), test, indices, PredictFirst(model, test, 20));
+
+            var confusion = PrintConfusion(model, testLoader);
+            Console.WriteLine($"Test accuracy {confusion.Accuracy * 100:F2}%{target}. Weights: {weights}; ONNX model: {onnx}. Results, curves and predictions: {o.OutputDirectory}");
+            return 0;
         }
 
         /// <summary>Computes and prints the test set's confusion matrix; returns it for its accuracy.</summary>

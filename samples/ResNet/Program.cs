@@ -50,24 +50,5 @@ static int Run(SampleOptions o)
 
     var run = new RunBuilder().Add("network", "ResNet14").Add("optimizer", "SGD nesterov 0.9, wd 5e-4, warm-up + cosine per step, crop + flip")
         .Add("lr", (double)(decimal)o.LearningRate).Add("batch_size", o.BatchSize).Build()[0];
-    var log = new RunLog();
-    log.Add(run, fit);
-    log.Save(o.OutputDirectory);
-    Plots.SaveTrainingCurves(log, Path.Combine(o.OutputDirectory, "curves.png"), title: "ResNet-14 on Fashion-MNIST");
-    if (SampleResults.Interrupted(fit, o)) return 130;
-
-    string weights = Path.Combine(o.OutputDirectory, "resnet14.safetensors");
-    model.Save(weights);
-    // The inference graph for ONNX Runtime and other ONNX tools (opset 17; BatchNorm in eval form, no dropout).
-    string onnx = Path.Combine(o.OutputDirectory, "model.onnx");
-    model.ExportOnnx(onnx);
-
-    // 20 test images with what the model says and what they are.
-    var indices = new List<int>();
-    for (int i = 0; i < 20; i++) indices.Add(i);
-    Plots.SaveSampleGrid(Path.Combine(o.OutputDirectory, "predictions.png"), test, indices, SampleResults.PredictFirst(model, test, 20));
-
-    var confusion = SampleResults.PrintConfusion(model, testLoader);
-    Console.WriteLine($"Test accuracy {confusion.Accuracy * 100:F2}% (target ≥ 92.50%). Weights: {weights}; ONNX model: {onnx}. Results, curves and predictions: {o.OutputDirectory}");
-    return 0;
+    return SampleResults.Finish(model, run, fit, o, "resnet14.safetensors", "ResNet-14 on Fashion-MNIST", test, testLoader, target: " (target ≥ 92.50%)");
 }
