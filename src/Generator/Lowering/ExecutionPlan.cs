@@ -144,35 +144,9 @@ namespace CnnGen.Generator.Lowering
             for (int t = 0; t < Graph.Nodes.Count; t++)
                 foreach (var input in Graph.Nodes[t].Inputs)
                     lastRead[_storage[input].Root] = t;
-            var free = new List<int>();
-            var active = new List<(Value Root, int Last)>();
-            foreach (var root in OwnedValues)
-            {
-                if (_pinned.Contains(root)) continue;
-                int birth = root.Producer!.Id;
-                foreach (var dead in active.Where(a => a.Last < birth).ToList())
-                {
-                    active.Remove(dead);
-                    free.Add(_activationSlot[dead.Root]);
-                }
-                long size = root.Shape.Size;
-                int slot = -1;
-                foreach (int f in free.OrderBy(f => ActivationSlotSizes[f]))
-                    if (ActivationSlotSizes[f] >= size) { slot = f; break; }
-                if (slot < 0 && free.Count > 0)
-                {
-                    slot = free.OrderByDescending(f => ActivationSlotSizes[f]).First();
-                    ActivationSlotSizes[slot] = size;
-                }
-                if (slot < 0)
-                {
-                    slot = ActivationSlotSizes.Count;
-                    ActivationSlotSizes.Add(size);
-                }
-                free.Remove(slot);
-                _activationSlot[root] = slot;
-                active.Add((root, lastRead.TryGetValue(root, out int last) ? last : birth));
-            }
+            var lifetimes = OwnedValues.Where(r => !_pinned.Contains(r))
+                .Select(r => (r, r.Producer!.Id, lastRead.TryGetValue(r, out int last) ? last : r.Producer!.Id));
+            foreach (var kv in AssignSlots(lifetimes, ActivationSlotSizes)) _activationSlot[kv.Key] = kv.Value;
         }
 
         private void Fuse()
@@ -294,36 +268,44 @@ namespace CnnGen.Generator.Lowering
                 Touch(step.Node.Output, t + 1);
                 if (step.InputNeedsGradient) Touch(step.Node.Inputs[step.Edge], t + 1);
             }
+            var lifetimes = roots.Where(first.ContainsKey).OrderBy(r => first[r]).ThenBy(r => r.Id).Select(r => (r, first[r], last[r]));
+            foreach (var kv in AssignSlots(lifetimes, GradientSlotSizes)) _gradientSlot[kv.Key] = kv.Value;
+        }
+
+        /// <summary>
+        /// Shares buffers between values whose lifetimes do not overlap. Values come in order of birth; each takes a slot
+        /// whose value died before it was born (the smallest that fits, else the largest, grown), or a new one.
+        /// <paramref name="sizes"/> receives each slot's floats per sample.
+        /// </summary>
+        private static Dictionary<Value, int> AssignSlots(IEnumerable<(Value Value, int Birth, int Death)> lifetimes, List<long> sizes)
+        {
+            var slots = new Dictionary<Value, int>();
             var free = new List<int>();
-            var events = roots.Where(first.ContainsKey).OrderBy(r => first[r]).ThenBy(r => r.Id).ToList();
-            var active = new List<Value>();
-            foreach (var root in events)
+            var active = new List<(int Slot, int Death)>();
+            foreach (var (value, birth, death) in lifetimes)
             {
-                int birth = first[root];
-                // Free every slot whose value died before this birth.
-                foreach (var dead in active.Where(a => last[a] < birth).ToList())
+                foreach (var dead in active.Where(a => a.Death < birth).ToList())
                 {
                     active.Remove(dead);
-                    free.Add(_gradientSlot[dead]);
+                    free.Add(dead.Slot);
                 }
-                long size = root.Shape.Size;
-                int slot = -1;
-                foreach (int f in free.OrderBy(f => GradientSlotSizes[f]))
-                    if (GradientSlotSizes[f] >= size) { slot = f; break; }
+                long size = value.Shape.Size;
+                int slot = free.Where(f => sizes[f] >= size).OrderBy(f => sizes[f]).DefaultIfEmpty(-1).First();
                 if (slot < 0 && free.Count > 0)
                 {
-                    slot = free.OrderByDescending(f => GradientSlotSizes[f]).First();
-                    GradientSlotSizes[slot] = size;
+                    slot = free.OrderByDescending(f => sizes[f]).First();
+                    sizes[slot] = size;
                 }
                 if (slot < 0)
                 {
-                    slot = GradientSlotSizes.Count;
-                    GradientSlotSizes.Add(size);
+                    slot = sizes.Count;
+                    sizes.Add(size);
                 }
                 free.Remove(slot);
-                _gradientSlot[root] = slot;
-                active.Add(root);
+                slots[value] = slot;
+                active.Add((slot, death));
             }
+            return slots;
         }
     }
 }
