@@ -189,21 +189,72 @@ namespace CnnGen.Onnx
         /// <summary>
         /// <c>torch.nn.AdaptiveAvgPool2d</c> from an (<paramref name="inHeight"/>, <paramref name="inWidth"/>) plane to
         /// (<paramref name="outHeight"/>, <paramref name="outWidth"/>). ONNX has no adaptive pooling, so this becomes
-        /// GlobalAveragePool for a 1×1 output, or an AveragePool whose kernel and stride are in/out when the sizes
-        /// divide evenly (PyTorch's windows are then exactly those); other sizes have uneven windows that no
-        /// single ONNX node computes, and are refused with <see cref="NotSupportedException"/>.
+        /// GlobalAveragePool for a 1×1 output, an AveragePool whose kernel and stride are in/out when the sizes
+        /// divide evenly (PyTorch's windows are then exactly those), and otherwise (uneven windows) a product with a
+        /// constant pooling matrix.
         /// </summary>
         public string AdaptiveAveragePool(string input, int inHeight, int inWidth, int outHeight, int outWidth, string? output = null)
         {
             if (inHeight <= 0 || inWidth <= 0 || outHeight <= 0 || outWidth <= 0)
                 throw new ArgumentOutOfRangeException(nameof(outHeight), $"AdaptiveAveragePool: sizes ({inHeight}×{inWidth} → {outHeight}×{outWidth}) must be positive.");
             if (outHeight == 1 && outWidth == 1) return GlobalAveragePool(input, output);
-            if (inHeight % outHeight != 0 || inWidth % outWidth != 0)
-                throw new NotSupportedException(
-                    $"ONNX export: AdaptiveAvgPool2d from {inHeight}×{inWidth} to {outHeight}×{outWidth} has uneven windows, which no ONNX operator computes; " +
-                    "use an output size that divides the input size (or 1×1).");
-            var k = (inHeight / outHeight, inWidth / outWidth);
-            return AveragePool(input, k, k, output: output);
+            if (inHeight % outHeight == 0 && inWidth % outWidth == 0)
+            {
+                var k = (inHeight / outHeight, inWidth / outWidth);
+                return AveragePool(input, k, k, output: output);
+            }
+            return UnevenAdaptiveAveragePool(input, inHeight, inWidth, outHeight, outWidth, output);
+        }
+
+        /// <summary>
+        /// Adaptive average pooling with uneven windows, which no single ONNX operator computes. It is linear, so it is
+        /// written as a product with a constant matrix: (N, C, H·W) · P = (N, C, oh·ow), where P[h·W + w, i·ow + j] is
+        /// 1 / (window size) for every (h, w) in window (i, j), PyTorch's windows (start ⌊i·H/oh⌋, end ⌈(i+1)·H/oh⌉).
+        /// </summary>
+        private string UnevenAdaptiveAveragePool(string input, int inHeight, int inWidth, int outHeight, int outWidth, string? output)
+        {
+            long cells = (long)inHeight * inWidth * outHeight * outWidth;
+            if (cells > 1 << 26)
+                throw new NotSupportedException($"ONNX export: AdaptiveAvgPool2d from {inHeight}×{inWidth} to {outHeight}×{outWidth} would need a {cells}-entry pooling matrix; use an output size that divides the input size.");
+            int k = _opCounts.TryGetValue("AdaptivePool", out int n) ? n : 0;
+            _opCounts["AdaptivePool"] = k + 1;
+            string prefix = "adaptive_pool_" + k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var matrix = new float[inHeight * inWidth * outHeight * outWidth];
+            int columns = outHeight * outWidth;
+            for (int i = 0; i < outHeight; i++)
+            {
+                int h0 = Shapes.ShapeMath.AdaptiveStart(i, inHeight, outHeight), h1 = Shapes.ShapeMath.AdaptiveEnd(i, inHeight, outHeight);
+                for (int j = 0; j < outWidth; j++)
+                {
+                    int w0 = Shapes.ShapeMath.AdaptiveStart(j, inWidth, outWidth), w1 = Shapes.ShapeMath.AdaptiveEnd(j, inWidth, outWidth);
+                    float weight = 1f / ((h1 - h0) * (w1 - w0));
+                    for (int h = h0; h < h1; h++)
+                        for (int w = w0; w < w1; w++)
+                            matrix[(h * inWidth + w) * columns + i * outWidth + j] = weight;
+                }
+            }
+            string p = Initializer(prefix + ".matrix", new[] { inHeight * inWidth, columns }, matrix);
+            // Reshape's 0 keeps the batch dimension and −1 infers the channels.
+            string flatShape = Int64Initializer(prefix + ".flat_shape", 0, -1, inHeight * inWidth);
+            string outShape = Int64Initializer(prefix + ".out_shape", 0, -1, outHeight, outWidth);
+            string flat = Finish(Node("Reshape", null, input, flatShape));
+            string pooled = Finish(Node("MatMul", null, flat, p));
+            return Finish(Node("Reshape", output, pooled, outShape));
+        }
+
+        /// <summary>A constant int64 vector (Reshape's target shape).</summary>
+        private string Int64Initializer(string name, params long[] values)
+        {
+            Define(name, new[] { values.Length }, nameof(Initializer));
+            var tensor = new TensorProto
+            {
+                Name = name,
+                DataType = (int)TensorProto.Types.DataType.Int64,
+                RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan())),
+            };
+            tensor.Dims.Add(values.Length);
+            _graph.Initializer.Add(tensor);
+            return name;
         }
 
         /// <summary>
