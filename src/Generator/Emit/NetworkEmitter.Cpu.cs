@@ -70,13 +70,14 @@ namespace CnnGen.Generator.Emit
                 }
             }
             _w.Line();
-            _w.Comment("Activations (and dropout masks) of up to _capacity samples live in one pinned array; gradients in another,");
-            _w.Comment("made on the first ForwardBackward so that inference-only use never pays for them. Gradients share slots:");
-            _w.Comment("a value's gradient lives from its first writer to its last reader in the backward pass, then the slot is reused.");
-            _w.Comment("Activations that backward never reads share slots the same way, by their lifetime in the forward pass.");
+            _w.Comment("Activations of up to _capacity samples that backward reads (and dropout masks) live in one pinned array. The values");
+            _w.Comment("nothing reads after the forward pass share slots by their lifetime there, in a second array that the backward pass");
+            _w.Comment("then uses for the gradients, themselves in slots by their lifetime in the backward pass (a gradient lives from its");
+            _w.Comment("first writer to its last reader). That array grows to hold the gradients on the first ForwardBackward.");
             _w.Line("private int _capacity;");
             _w.Line("private float[] _activationData = null!;");
-            _w.Line("private float[]? _gradientData;");
+            _w.Line("private float[] _sharedData = null!;");
+            _w.Line("private bool _gradientsReady;");
             _w.Line($"private {FB} _input;");
             foreach (var v in _exec.OwnedValues.Where(_exec.IsPinned)) _w.Line($"private {FB} _act{_exec.StorageOf(v).Name};");
             for (int s = 0; s < _exec.ActivationSlotSizes.Count; s++) _w.Line($"private {FB} _actSlot{s};");
@@ -122,31 +123,31 @@ namespace CnnGen.Generator.Emit
 
         private void EmitAllocation()
         {
-            // Floats per sample in the activation arena: the input, every owned output, every dropout mask.
+            // Floats per sample in the activation arena: the input, every value backward reads, every dropout mask.
             var actTerms = new List<string> { "Shapes.InputSize" };
             foreach (var v in _exec.OwnedValues.Where(_exec.IsPinned)) actTerms.Add(Size(v));
-            actTerms.AddRange(_exec.ActivationSlotSizes.Select(N));
             foreach (var l in Nodes.Where(l => l.Op is DropoutOp)) actTerms.Add(SizeOf(l));
-            var gradTerms = _exec.GradientSlotSizes.Select(N).ToList();
-            if (_exec.ScratchSize > 0) gradTerms.Add(N(_exec.ScratchSize));
+            long gradientFloats = _exec.GradientSlotSizes.Sum() + _exec.ScratchSize;
+            long transientFloats = _exec.ActivationSlotSizes.Sum();
             var maxPools = Nodes.Where(l => l.Op is Pool2dOp { Max: true }).ToList();
             var indexTerms = maxPools.Select(SizeOf).ToList();
 
-            _w.Comment($"Floats per sample: activations and masks, gradient slots{(_exec.ScratchSize > 0 ? " and scratch" : "")}{(indexTerms.Count > 0 ? ", and max-pool argmax indices" : "")}.");
+            _w.Comment("Floats per sample: the activations backward reads, and dropout masks; the shared arena, which holds the activations");
+            _w.Comment("nothing reads after the forward pass while it runs, and the gradients (slots and scratch) in the backward pass.");
             _w.Line($"private const long ActivationFloatsPerSample = {string.Join(" + ", actTerms)};");
-            _w.Line($"private const long GradientFloatsPerSample = {(gradTerms.Count == 0 ? "0" : string.Join(" + ", gradTerms))};");
+            _w.Line($"private const long TransientFloatsPerSample = {N(transientFloats)};");
+            _w.Line($"private const long GradientFloatsPerSample = {N(System.Math.Max(gradientFloats, transientFloats))}; // the shared arena once gradients are needed: max({N(gradientFloats)}, {N(transientFloats)})");
             if (indexTerms.Count > 0) _w.Line($"private const long IndicesPerSample = {string.Join(" + ", indexTerms)};");
             _w.Line();
 
-            _w.Summary("Makes the activation arena for <paramref name=\"capacity\"/> samples (and drops the gradient arena, remade on demand).");
+            _w.Summary("Makes the activation arena for <paramref name=\"capacity\"/> samples, and a shared arena for the forward's transient\n"
+                + "values only (the gradients get theirs on the first ForwardBackward).");
             _w.Open("private void AllocateActivations(int capacity)");
             _w.Line("_activationData = global::System.GC.AllocateUninitializedArray<float>(ArenaLength(capacity, ActivationFloatsPerSample), pinned: true);");
             _w.Line("int offset = 0;");
             _w.Line($"_input = new {FB}(_activationData, offset, capacity * Shapes.InputSize); offset += capacity * Shapes.InputSize;");
             foreach (var v in _exec.OwnedValues.Where(_exec.IsPinned))
                 _w.Line($"_act{_exec.StorageOf(v).Name} = new {FB}(_activationData, offset, capacity * {Size(v)}); offset += capacity * {Size(v)};");
-            for (int s = 0; s < _exec.ActivationSlotSizes.Count; s++)
-                _w.Line($"_actSlot{s} = new {FB}(_activationData, offset, capacity * {N(_exec.ActivationSlotSizes[s])}); offset += capacity * {N(_exec.ActivationSlotSizes[s])};");
             foreach (var l in Nodes.Where(l => l.Op is DropoutOp))
                 _w.Line($"_mask{l.Key} = new {FB}(_activationData, offset, capacity * {SizeOf(l)}); offset += capacity * {SizeOf(l)};");
             if (indexTerms.Count > 0)
@@ -156,18 +157,34 @@ namespace CnnGen.Generator.Emit
                 foreach (var l in maxPools)
                     _w.Line($"_indices{l.Key} = new {IB}(_indexData, offset, capacity * {SizeOf(l)}); offset += capacity * {SizeOf(l)};");
             }
-            _w.Line("_gradientData = null;");
             _w.Line("_capacity = capacity;");
+            _w.Line("_gradientsReady = false;");
+            _w.Line("AllocateShared(TransientFloatsPerSample);");
             _w.Close();
             _w.Line();
 
+            _w.Summary("Grows the shared arena to hold the gradients too (the first ForwardBackward at this capacity).");
             _w.Open("private void AllocateGradients()");
-            _w.Line("_gradientData = global::System.GC.AllocateUninitializedArray<float>(ArenaLength(_capacity, GradientFloatsPerSample), pinned: true);");
+            _w.Line("AllocateShared(GradientFloatsPerSample);");
+            _w.Line("_gradientsReady = true;");
+            _w.Close();
+            _w.Line();
+
+            _w.Summary("The shared arena: the forward's transient activations and the backward's gradients both start at its beginning.");
+            _w.Open("private void AllocateShared(long perSample)");
+            _w.Line("_sharedData = global::System.GC.AllocateUninitializedArray<float>(ArenaLength(_capacity, perSample), pinned: true);");
             _w.Line("int offset = 0;");
-            for (int s = 0; s < _exec.GradientSlotSizes.Count; s++)
-                _w.Line($"_gradSlot{s} = new {FB}(_gradientData, offset, _capacity * {N(_exec.GradientSlotSizes[s])}); offset += _capacity * {N(_exec.GradientSlotSizes[s])};");
-            if (_exec.ScratchSize > 0)
-                _w.Line($"_gradScratch = new {FB}(_gradientData, offset, _capacity * {N(_exec.ScratchSize)});");
+            for (int k = 0; k < _exec.ActivationSlotSizes.Count; k++)
+                _w.Line($"_actSlot{k} = new {FB}(_sharedData, offset, _capacity * {N(_exec.ActivationSlotSizes[k])}); offset += _capacity * {N(_exec.ActivationSlotSizes[k])};");
+            if (gradientFloats > 0)
+            {
+                _w.Line("if (perSample < GradientFloatsPerSample) return;");
+                _w.Line("offset = 0;");
+                for (int k = 0; k < _exec.GradientSlotSizes.Count; k++)
+                    _w.Line($"_gradSlot{k} = new {FB}(_sharedData, offset, _capacity * {N(_exec.GradientSlotSizes[k])}); offset += _capacity * {N(_exec.GradientSlotSizes[k])};");
+                if (_exec.ScratchSize > 0)
+                    _w.Line($"_gradScratch = new {FB}(_sharedData, offset, _capacity * {N(_exec.ScratchSize)});");
+            }
             _w.Close();
             _w.Line();
 
@@ -296,7 +313,7 @@ namespace CnnGen.Generator.Emit
                 _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: {firstBatchNorm1d.Spec!.AttributeName} [{firstBatchNorm1d.Path}] needs more than one value per channel in training mode, but the batch has {{batch}} sample: use a batch of 2 or more, or call Eval() first.\", nameof(batch));");
             }
             _w.Line("if (batch > _capacity) AllocateActivations(batch);");
-            _w.Line("if (_gradientData is null) AllocateGradients();");
+            _w.Line("if (!_gradientsReady) AllocateGradients();");
             _w.Line("input.CopyTo(_input.Span);");
             _w.Line("bool training = _training;");
             if (HasDropout) _w.Line("if (training) _dropoutStep++;");
