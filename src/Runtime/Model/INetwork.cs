@@ -64,21 +64,9 @@ namespace CnnGen
         /// <summary>
         /// The loss the network trains with, as declared on its class ([CrossEntropyLoss], [MSELoss], [BCEWithLogitsLoss];
         /// cross-entropy when none is). It tells trainers whether the network learns from class labels or float targets.
-        /// The default reads the declaring attribute from the class.
+        /// Generated networks state it; a hand-written network that says nothing trains on class labels.
         /// </summary>
-        LossKind LossKind => DeclaredLoss(GetType());
-
-        private static LossKind DeclaredLoss(Type type)
-        {
-            // The attribute on the network's class is the declaration the generator compiled the loss from.
-            var declared = type.GetCustomAttributes(typeof(LossAttribute), inherit: true);
-            return declared.Length == 0 ? LossKind.CrossEntropy : declared[0] switch
-            {
-                MSELossAttribute => LossKind.MSE,
-                BCEWithLogitsLossAttribute => LossKind.BCEWithLogits,
-                _ => LossKind.CrossEntropy,
-            };
-        }
+        LossKind LossKind => LossKind.CrossEntropy;
 
         /// <summary>
         /// Training passes that have drawn dropout masks so far (a mask is a pure function of the seed, this count
