@@ -28,7 +28,7 @@ namespace CnnGen.Generator.Parsing
         public static readonly ImmutableHashSet<string> GeneratedMemberNames = ImmutableHashSet.Create(
             "Shapes", "Summary", "Parameters", "Buffers", "Save", "Load", "Train", "Eval", "Predict", "ForwardBackward",
             "Name", "InputChannels", "InputHeight", "InputWidth", "InputSize", "OutputSize", "IsTraining", "GetSummary",
-            "ResetParameters", "DropoutStep", "AccumulateGradients", "ExportOnnx", "LossKind");
+            "ResetParameters", "DropoutStep", "ExportOnnx", "LossKind");
 
         private readonly bool _withLocations;
         private readonly CancellationToken _cancellationToken;
