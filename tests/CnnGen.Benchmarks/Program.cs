@@ -27,6 +27,8 @@ namespace CnnGen.Benchmarks
                 return OrtPeer.Run(args);
             if (args.Length >= 1 && args[0] == "memory")
                 return ArenaMemory.Run(args);
+            if (args.Length >= 1 && args[0] == "epoch")
+                return EpochOverhead.Run(args);
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
         }
