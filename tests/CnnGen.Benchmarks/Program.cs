@@ -29,6 +29,8 @@ namespace CnnGen.Benchmarks
                 return ArenaMemory.Run(args);
             if (args.Length >= 1 && args[0] == "epoch")
                 return EpochOverhead.Run(args);
+            if (args.Length >= 1 && args[0] == "dw")
+                return WeightGradientBench.Run(args);
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
         }
