@@ -59,9 +59,9 @@ namespace CnnGen.Cpu.Winograd
                 // The transforms read the even and odd halves of a row at t and t + 1 for t < TilesW rounded up to 8.
                 Split = RoundUp(TilesW, 8) + 8;
                 // Tiles per block: the block's transforms (16 values per tile and channel) and its split rows
-                // (per tile row: 4 input rows per input channel, 2 gradient rows per output channel, each as two
-                // halves) within BlockBytes, but at least one whole tile row.
-                double perTile = Xi * (CinP + CoutP) + (8.0 * s.InChannels + 4.0 * s.OutChannels) * Split / TilesW;
+                // (per tile row: 2 new input rows per input channel, 2 gradient rows per output channel, each as
+                // two halves) within BlockBytes, but at least one whole tile row.
+                double perTile = Xi * (CinP + CoutP) + (4.0 * s.InChannels + 4.0 * s.OutChannels) * Split / TilesW;
                 int fit = (int)Math.Min(1 << 20, BlockBytes / (sizeof(float) * perTile));
                 Capacity = Math.Max(RoundUp(Math.Max(fit, 16), 16), RoundUp(TilesW, 16));
                 RowStride = Capacity + Slack;
@@ -69,10 +69,16 @@ namespace CnnGen.Cpu.Winograd
 
             /// <summary>Tile rows a block holds at most.</summary>
             public readonly int BlockRows => Capacity / TilesW;
-            public readonly long VFloats => (long)Xi * CinP * RowStride;
-            public readonly long DmFloats => (long)Xi * CoutP * RowStride;
+            // The 16 planes of V (and of dM) are one cache line more than their size apart: the transforms store
+            // to all 16 at once, and planes a multiple of 4 KiB apart would all fall into the same L1 sets.
+            public readonly long VPlane => (long)CinP * RowStride + 16;
+            public readonly long DmPlane => (long)CoutP * RowStride + 16;
+            public readonly long VFloats => Xi * VPlane;
+            public readonly long DmFloats => Xi * DmPlane;
             public readonly long DuFloats => (long)Xi * CoutP * CinP;
-            public readonly long InputSplitFloats(in Conv2dShape s) => (long)BlockRows * s.InChannels * 8 * Split;
+            // Input row slots: tile row b of a block reads slots 2(b + k) .. 2(b + k) + 3, k = the samples begun
+            // in the block before b's, so consecutive tile rows of a sample share two rows (at most 4·BlockRows + 2).
+            public readonly long InputSplitFloats(in Conv2dShape s) => (4L * BlockRows + 2) * s.InChannels * 2 * Split;
             public readonly long GradientSplitFloats(in Conv2dShape s) => (long)BlockRows * s.OutChannels * 4 * Split;
         }
 
@@ -138,8 +144,8 @@ namespace CnnGen.Cpu.Winograd
             float* xSplit = DenseScratch.Get(ref _xSplit, g.InputSplitFloats(in s));
             float* dySplit = DenseScratch.Get(ref _dySplit, g.GradientSplitFloats(in s));
             // Rows of V and dM for the channels padded up to the register block stay zero.
-            ClearPaddedChannels(v, s.InChannels, g.CinP, g.RowStride);
-            ClearPaddedChannels(dm, s.OutChannels, g.CoutP, g.RowStride);
+            ClearPaddedChannels(v, s.InChannels, g.CinP, g.VPlane, g.RowStride);
+            ClearPaddedChannels(dm, s.OutChannels, g.CoutP, g.DmPlane, g.RowStride);
             // The even/odd split uses AVX2 masked loads and shuffles unless the portable path is forced.
             bool avx2 = job.Isa != Sgemm.Isa.Scalar && Avx2.IsSupported;
 
@@ -150,17 +156,24 @@ namespace CnnGen.Cpu.Winograd
                 int count = Math.Min(g.BlockRows, rows - r0);
                 // First split every row the block needs, then transform: a transform reading a half right after its
                 // split was stored would stall on store forwarding (its loads straddle the split's stores).
+                long slotFloats = (long)s.InChannels * 2 * g.Split;
+                int samplesBegun = 0;
                 for (int b = 0; b < count; b++)
                 {
                     int i = first + (r0 + b) / g.TilesH, ty = (r0 + b) % g.TilesH;
+                    if (b > 0 && ty == 0) samplesBegun++;
                     float* xs = job.X + (long)i * s.InputSize, dys = job.Dy + (long)i * s.OutputSize;
-                    for (int ci = 0; ci < s.InChannels; ci++)
+                    // Rows 0 and 1 of a tile row are rows 2 and 3 of the one above, unless it starts the block or a sample.
+                    int firstRow = b == 0 || ty == 0 ? 0 : 2;
+                    float* slots = xSplit + 2L * (b + samplesBegun) * slotFloats;
+                    for (int r = firstRow; r < 4; r++)
                     {
-                        float* plane = xs + (long)ci * s.Height * s.Width, dst = xSplit + ((long)b * s.InChannels + ci) * 8 * g.Split;
-                        for (int r = 0; r < 4; r++)
+                        int y = 2 * ty - s.Padding + r;
+                        float* src = y >= 0 && y < s.Height ? xs + (long)y * s.Width : null;
+                        for (int ci = 0; ci < s.InChannels; ci++)
                         {
-                            int y = 2 * ty - s.Padding + r;
-                            SplitRow(y >= 0 && y < s.Height ? plane + (long)y * s.Width : null, s.Width, s.Padding, dst + 2 * r * g.Split, dst + (2 * r + 1) * g.Split, g.Split, avx2);
+                            float* dst = slots + r * slotFloats + (long)ci * 2 * g.Split;
+                            SplitRow(src == null ? null : src + (long)ci * s.Height * s.Width, s.Width, s.Padding, dst, dst + g.Split, g.Split, avx2);
                         }
                     }
                     for (int co = 0; co < s.OutChannels; co++)
@@ -173,11 +186,14 @@ namespace CnnGen.Cpu.Winograd
                         }
                     }
                 }
+                samplesBegun = 0;
                 for (int b = 0; b < count; b++)
                 {
+                    if (b > 0 && (r0 + b) % g.TilesH == 0) samplesBegun++;
                     int at = b * g.TilesW;
+                    float* slots = xSplit + 2L * (b + samplesBegun) * slotFloats;
                     for (int ci = 0; ci < s.InChannels; ci++)
-                        InputTransform(xSplit + ((long)b * s.InChannels + ci) * 8 * g.Split, in g, v + (long)ci * g.RowStride + at);
+                        InputTransform(slots + (long)ci * 2 * g.Split, slotFloats, in g, v + (long)ci * g.RowStride + at);
                     for (int co = 0; co < s.OutChannels; co++)
                         GradientTransform(dySplit + ((long)b * s.OutChannels + co) * 4 * g.Split, in g, dm + (long)co * g.RowStride + at);
                 }
@@ -185,31 +201,32 @@ namespace CnnGen.Cpu.Winograd
             }
         }
 
-        private static void ClearPaddedChannels(float* m, int channels, int padded, int rowStride)
+        private static void ClearPaddedChannels(float* m, int channels, int padded, long plane, int rowStride)
         {
             for (int xi = 0; xi < Xi; xi++)
                 for (int c = channels; c < padded; c++)
-                    new Span<float>(m + ((long)xi * padded + c) * rowStride, rowStride).Clear();
+                    new Span<float>(m + xi * plane + (long)c * rowStride, rowStride).Clear();
         }
 
         /// <summary>
         /// V[ξ][t] = (Bᵀ d B)[ξ] for the tiles of one tile row of one channel, from its four input rows split into
-        /// even (E) and odd (O) halves at <paramref name="split"/>; written at <paramref name="dst"/> + ξ·CinP·RowStride + t
+        /// even (E) and odd (O) halves, row r's at <paramref name="split"/> + r·<paramref name="rowStride"/> (E, then O
+        /// Split floats later); written at <paramref name="dst"/> + ξ·VPlane + t
         /// (plus up to 7 harmless floats past the row).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void InputTransform(float* split, in Geometry g, float* dst)
+        private static void InputTransform(float* split, long rowStride, in Geometry g, float* dst)
         {
             int h = g.Split;
-            long xiStride = (long)g.CinP * g.RowStride;
+            float* q0 = split, q1 = split + rowStride, q2 = split + 2 * rowStride, q3 = split + 3 * rowStride;
+            long xiStride = g.VPlane;
             for (int t = 0; t < g.TilesW; t += 8)
             {
                 // Row r of the tile at columns (2t, 2t+1, 2t+2, 2t+3) is (E_r[t], O_r[t], E_r[t+1], O_r[t+1]) = (e, o, f, p).
-                float* q = split + t;
-                var e0 = Vector256.Load(q); var o0 = Vector256.Load(q + h); var f0 = Vector256.Load(q + 1); var p0 = Vector256.Load(q + h + 1);
-                var e1 = Vector256.Load(q + 2 * h); var o1 = Vector256.Load(q + 3 * h); var f1 = Vector256.Load(q + 2 * h + 1); var p1 = Vector256.Load(q + 3 * h + 1);
-                var e2 = Vector256.Load(q + 4 * h); var o2 = Vector256.Load(q + 5 * h); var f2 = Vector256.Load(q + 4 * h + 1); var p2 = Vector256.Load(q + 5 * h + 1);
-                var e3 = Vector256.Load(q + 6 * h); var o3 = Vector256.Load(q + 7 * h); var f3 = Vector256.Load(q + 6 * h + 1); var p3 = Vector256.Load(q + 7 * h + 1);
+                var e0 = Vector256.Load(q0 + t); var o0 = Vector256.Load(q0 + h + t); var f0 = Vector256.Load(q0 + t + 1); var p0 = Vector256.Load(q0 + h + t + 1);
+                var e1 = Vector256.Load(q1 + t); var o1 = Vector256.Load(q1 + h + t); var f1 = Vector256.Load(q1 + t + 1); var p1 = Vector256.Load(q1 + h + t + 1);
+                var e2 = Vector256.Load(q2 + t); var o2 = Vector256.Load(q2 + h + t); var f2 = Vector256.Load(q2 + t + 1); var p2 = Vector256.Load(q2 + h + t + 1);
+                var e3 = Vector256.Load(q3 + t); var o3 = Vector256.Load(q3 + h + t); var f3 = Vector256.Load(q3 + t + 1); var p3 = Vector256.Load(q3 + h + t + 1);
                 // Bᵀ d: rows (d0 − d2, d1 + d2, d2 − d1, d1 − d3); then each times B along the columns.
                 ColumnTransform(e0 - e2, o0 - o2, f0 - f2, p0 - p2, dst + t, xiStride, 0);
                 ColumnTransform(e1 + e2, o1 + o2, f1 + f2, p1 + p2, dst + t, xiStride, 4);
@@ -237,7 +254,7 @@ namespace CnnGen.Cpu.Winograd
         private static void GradientTransform(float* split, in Geometry g, float* dst)
         {
             int h = g.Split;
-            long xiStride = (long)g.CoutP * g.RowStride;
+            long xiStride = g.DmPlane;
             for (int t = 0; t < g.TilesW; t += 8)
             {
                 float* q = split + t;
@@ -312,13 +329,16 @@ namespace CnnGen.Cpu.Winograd
             // Tiles count..length are read by the vector loop: zero them in both operands (a stale NaN times 0 is NaN).
             if (length > count)
             {
-                for (int r = 0; r < Xi * g.CinP; r++) new Span<float>(v + (long)r * g.RowStride + count, length - count).Clear();
-                for (int r = 0; r < Xi * g.CoutP; r++) new Span<float>(dm + (long)r * g.RowStride + count, length - count).Clear();
+                for (int xi = 0; xi < Xi; xi++)
+                {
+                    for (int r = 0; r < g.CinP; r++) new Span<float>(v + xi * g.VPlane + (long)r * g.RowStride + count, length - count).Clear();
+                    for (int r = 0; r < g.CoutP; r++) new Span<float>(dm + xi * g.DmPlane + (long)r * g.RowStride + count, length - count).Clear();
+                }
             }
             for (int xi = 0; xi < Xi; xi++)
             {
-                float* vx = v + (long)xi * g.CinP * g.RowStride;
-                float* mx = dm + (long)xi * g.CoutP * g.RowStride;
+                float* vx = v + xi * g.VPlane;
+                float* mx = dm + xi * g.DmPlane;
                 // dU is kept in 4×4 blocks, [ξ][co / 4][ci / 4][4·4] row-major, so a block's sums add as one vector.
                 float* c = du + (long)xi * g.CoutP * g.CinP;
                 for (int co = 0; co < g.CoutP; co += Block)

@@ -12,7 +12,8 @@ namespace CnnGen.Tests.Kernels.Dense
         /// <summary>
         /// (n, cin, cout, h, w, pad): odd and even sizes (partial edge tiles), 1×1 and 2×2 images, padding 0–2,
         /// channel counts off the 4×4 register block, several samples (one chunk per thread), SimpleCnn's conv2,
-        /// and 64→64 channels on 14×14, whose blocks of whole tile rows end inside samples (7 tile rows a sample).
+        /// 64→64 channels on 14×14, whose blocks of whole tile rows end inside samples (7 tile rows a sample), and
+        /// samples of a single tile row (every tile row begins a sample: no input rows shared with the row above).
         /// </summary>
         public static IEnumerable<object[]> Shapes()
         {
@@ -20,6 +21,7 @@ namespace CnnGen.Tests.Kernels.Dense
             {
                 (1, 8, 8, 1, 1, 1), (1, 8, 8, 2, 2, 1), (2, 9, 13, 7, 5, 1), (3, 16, 8, 14, 14, 1), (1, 8, 12, 6, 9, 0),
                 (2, 8, 8, 5, 5, 2), (1, 11, 10, 3, 3, 0), (4, 32, 64, 14, 14, 1), (3, 64, 64, 14, 14, 1), (1, 8, 9, 33, 31, 1),
+                (3, 8, 8, 2, 2, 1), (5, 16, 12, 3, 3, 0),
             };
             foreach (var isa in new[] { Sgemm.Isa.Vector512, Sgemm.Isa.Vector256, Sgemm.Isa.Scalar })
                 foreach (var s in shapes)
