@@ -17,12 +17,14 @@ namespace CnnGen.Generator.Emit
         private readonly NetworkPlan _plan;
         private readonly NetworkSpec _spec;
         private readonly ExecutionPlan _exec;
+        private readonly InferencePlan _inf;
         private readonly SourceWriter _w = new SourceWriter();
 
         private NetworkEmitter(ExecutionPlan plan)
         {
             _exec = plan;
             _plan = plan.Graph;
+            _inf = InferencePlan.Lower(plan.Graph);
             _spec = _plan.Spec;
         }
 
