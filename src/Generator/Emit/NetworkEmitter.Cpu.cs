@@ -74,7 +74,9 @@ namespace CnnGen.Generator.Emit
             _w.Comment("Activations of up to _capacity samples that backward reads (and dropout masks) live in one pinned array. The values");
             _w.Comment("nothing reads after the forward pass share slots by their lifetime there, in a second array that the backward pass");
             _w.Comment("then uses for the gradients, themselves in slots by their lifetime in the backward pass (a gradient lives from its");
-            _w.Comment("first writer to its last reader). That array grows to hold the gradients on the first ForwardBackward.");
+            _w.Comment("first writer to its last reader). Both are made on the first ForwardBackward, for max(batch, maxBatch) samples;");
+            _w.Comment("Predict never touches them (it has an arena of its own, below).");
+            _w.Line("private readonly int _maxBatch;");
             _w.Line("private int _capacity;");
             _w.Line("private float[] _activationData = null!;");
             _w.Line("private float[] _sharedData = null!;");
@@ -298,7 +300,7 @@ namespace CnnGen.Generator.Emit
                 _w.Line("if (_training && batch < 2)");
                 _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: {firstBatchNorm1d.Spec!.AttributeName} [{firstBatchNorm1d.Path}] needs more than one value per channel in training mode, but the batch has {{batch}} sample: use a batch of 2 or more, or call Eval() first.\", nameof(batch));");
             }
-            _w.Line("if (batch > _capacity) AllocateActivations(batch);");
+            _w.Line("if (batch > _capacity) AllocateActivations(global::System.Math.Max(batch, _maxBatch));");
             _w.Line("if (!_gradientsReady) AllocateGradients();");
             _w.Line("input.CopyTo(_input.Span);");
             _w.Line("bool training = _training;");
