@@ -55,7 +55,8 @@ namespace CnnGen.Generator.Emit
             _w.Comment("No backward pass follows, so nothing is kept: every activation lives from its producer to its last reader, in slots");
             _w.Comment("of an arena of its own, made on the first Predict and grown to the batch. The training arena is not touched.");
             var slots = _inf.SlotSizes;
-            _w.Line($"private const long InferenceFloatsPerSample = Shapes.InputSize + {N(slots.Sum())}; // the input, and slots of {string.Join(" + ", slots.Select(N))} floats");
+            string slotText = slots.Count == 0 ? "no slots: the output is a view of the input" : $"slots of {string.Join(" + ", slots.Select(N))} floats";
+            _w.Line($"private const long InferenceFloatsPerSample = Shapes.InputSize + {N(slots.Sum())}; // the input, and {slotText}");
             _w.Line("private int _inferenceCapacity;");
             _w.Line("private float[] _inferenceData = null!;");
             _w.Line($"private {FB} _inferenceInput;");
