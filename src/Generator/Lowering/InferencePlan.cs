@@ -14,7 +14,8 @@ namespace CnnGen.Generator.Lowering
     /// <item>A ReLU fuses into the epilogue of the Conv2d, Linear or residual Add before it (through a folded BatchNorm),
     /// when nothing else reads the value before the ReLU.</item>
     /// <item>Flatten and Dropout (identity in eval mode) are views.</item>
-    /// <item>A residual Add writes into an operand that nothing reads after it.</item>
+    /// <item>A residual Add, and an activation that runs as its own pass, write into an operand that nothing reads after
+    /// them (the kernels allow y to be an input).</item>
     /// <item>Every value is transient: buffers are shared by forward liveness alone (the logits live to the end).</item>
     /// </list>
     /// </summary>
@@ -39,7 +40,7 @@ namespace CnnGen.Generator.Lowering
         /// <summary>Nodes that apply a ReLU in their epilogue.</summary>
         public HashSet<Node> FusedRelu { get; } = new HashSet<Node>();
 
-        /// <summary>Residual adds that write their result over one of their operands (the value: that operand).</summary>
+        /// <summary>Residual adds and activations that write their result over an operand (the value: that operand).</summary>
         public Dictionary<Node, Value> InPlace { get; } = new Dictionary<Node, Value>();
 
         /// <summary>Floats per sample of each shared slot, by slot number.</summary>
@@ -91,7 +92,7 @@ namespace CnnGen.Generator.Lowering
                 {
                     _storage[node.Output] = _storage[input];
                 }
-                else if (node.Op is AddOp && node.Inputs.FirstOrDefault(operand => DeadAfter(operand, node)) is { } dead)
+                else if (node.Op is (AddOp or ActivationOp) && node.Inputs.FirstOrDefault(operand => DeadAfter(operand, node)) is { } dead)
                 {
                     InPlace[node] = dead;
                     _storage[node.Output] = _storage[dead];
