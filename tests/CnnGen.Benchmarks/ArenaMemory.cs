@@ -11,7 +11,9 @@ namespace CnnGen.Benchmarks
     /// with PyTorch (torch_memory.py). Two figures that should agree: the generated arena sizes (the private consts
     /// ActivationFloatsPerSample, GradientFloatsPerSample and IndicesPerSample, read by reflection, times the batch),
     /// and the managed bytes the model allocates in its first ForwardBackward (the arenas are made lazily, so
-    /// construction allocates only the parameters; the first step adds the gradient arena and anything else).
+    /// construction allocates only the parameters; the first step adds the gradient arena and anything else). Then
+    /// the same for inference: InferenceFloatsPerSample (Predict's own arena, every activation transient) and the bytes
+    /// the first Predict of a batch allocates (that arena and nothing else: the folded weights are made with the model).
     /// </summary>
     public static class ArenaMemory
     {
@@ -43,6 +45,13 @@ namespace CnnGen.Benchmarks
             Console.WriteLine($"arenas (batch x per-sample x 4 bytes): activations {Mib(batch * activation * 4)}, gradients {Mib(batch * gradient * 4)}, indices {Mib(batch * indices * 4)}, total {Mib(arenaBytes)}");
             Console.WriteLine($"parameters: {parameterFloats} floats = {Mib(parameterFloats * 4)} (their gradients as much again)");
             Console.WriteLine($"managed bytes allocated on this thread: constructor {Mib(constructed - before)}, first ForwardBackward {Mib(stepped - batchMade)}, together {Mib(constructed - before + stepped - batchMade)}; second ForwardBackward {Mib(secondStep)}");
+            long inference = Const(typeof(ResNet14), "InferenceFloatsPerSample");
+            var predictor = new ResNet14(seed: 1, maxBatch: 1);
+            var logits = new float[batch * predictor.OutputSize];
+            long beforePredict = GC.GetAllocatedBytesForCurrentThread();
+            predictor.Predict(input, batch, logits);
+            long predicted = GC.GetAllocatedBytesForCurrentThread() - beforePredict;
+            Console.WriteLine($"inference (Predict), floats per sample: {inference}; arena {Mib(batch * inference * 4)}; managed bytes allocated by the first Predict {Mib(predicted)}, by the training step's arenas for comparison {Mib(arenaBytes)}");
             // Where the activation floats go: the generated fields over the arenas (_input, _act*, _mask*, _gradSlot*),
             // as floats per sample, in declaration order (the plan's value order).
             Console.WriteLine("arena views, floats per sample:");

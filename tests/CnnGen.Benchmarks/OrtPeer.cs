@@ -34,7 +34,7 @@ namespace CnnGen.Benchmarks
                 "simple_infer" => (1000, 1, 28),
                 "simple_latency" => (1, 1, 28),
                 "vgg_infer" => (1000, 3, 32),
-                "resnet_infer" => (Scenario.ResNetInferBatch, 1, 28),
+                "resnet_infer" => (1000, 1, 28),
                 _ => throw new ArgumentException($"ort: unknown case '{name}': simple_infer, simple_latency, vgg_infer, resnet_infer."),
             };
 

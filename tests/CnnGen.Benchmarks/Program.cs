@@ -35,19 +35,21 @@ namespace CnnGen.Benchmarks
             return 0;
         }
 
-        /// <summary>compare CASE [--seconds S] [--threads T]; CASE: one of <see cref="Scenario.Names"/>.</summary>
+        /// <summary>compare CASE [--seconds S] [--threads T] [--batch B]; CASE: one of <see cref="Scenario.Names"/>; --batch for inference cases.</summary>
         private static int Compare(string[] args)
         {
             string scenario = args[1];
             double seconds = 10;
             int threads = Environment.ProcessorCount;
+            int? batchOverride = null;
             for (int i = 2; i + 1 < args.Length; i += 2)
             {
                 if (args[i] == "--seconds") seconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture);
                 else if (args[i] == "--threads") threads = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                else if (args[i] == "--batch") batchOverride = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             }
             CpuParallel.MaxThreads = threads;
-            var (batch, step) = Scenario.Create(scenario);
+            var (batch, step) = Scenario.Create(scenario, batchOverride);
             TimedLoop.Run("cnngen", scenario, batch, threads, seconds, step);
             return 0;
         }
@@ -61,24 +63,22 @@ namespace CnnGen.Benchmarks
               "resnet_train", "resnet_infer" };
 
         /// <summary>
-        /// Batch of resnet_infer: 1000 like the other inference cases would keep a 1000-sample activation arena of
-        /// ResNet14 (320,730 floats a sample: 1.2 GiB; Predict runs in the training arena's layout); 256 keeps it at 313 MiB on a machine
-        /// shared with a training run. compare.py and the peers use the same figure.
+        /// A scenario's step. <paramref name="inferBatch"/> replaces an inference case's batch (1000; 1 for simple_latency),
+        /// to compare with a build whose figure differed. Inference networks are made with maxBatch 1: Predict has its own
+        /// arena, grown to the batch, and never allocates the training one.
         /// </summary>
-        public const int ResNetInferBatch = 256;
-
-        public static (int Batch, Action Step) Create(string name) => name switch
+        public static (int Batch, Action Step) Create(string name, int? inferBatch = null) => name switch
         {
             "vgg_train" => Train(new VggNet(seed: 1, maxBatch: 64), 64),
-            "vgg_infer" => Infer(new VggNet(seed: 1, maxBatch: 1000), 1000),
+            "vgg_infer" => Infer(new VggNet(seed: 1, maxBatch: 1), inferBatch ?? 1000),
             "simple_train" => Train(new SimpleCnn(seed: 1, maxBatch: 64), 64),
-            "simple_infer" => Infer(new SimpleCnn(seed: 1, maxBatch: 1000), 1000),
-            "simple_latency" => Infer(new SimpleCnn(seed: 1, maxBatch: 1), 1),
+            "simple_infer" => Infer(new SimpleCnn(seed: 1, maxBatch: 1), inferBatch ?? 1000),
+            "simple_latency" => Infer(new SimpleCnn(seed: 1, maxBatch: 1), inferBatch ?? 1),
             "max_pool_train" => Train(new MaxPoolNet(seed: 1, maxBatch: 1000), 1000, lr: 0.01f),
             "no_max_pool_train" => Train(new NoMaxPoolNet(seed: 1, maxBatch: 1000), 1000, lr: 0.01f),
             // The ResNet sample's network, Adam 1e-3 as the LibTorch peer's step (the sample itself trains with SGD).
             "resnet_train" => Train(new ResNet14(seed: 1, maxBatch: 64), 64),
-            "resnet_infer" => Infer(new ResNet14(seed: 1, maxBatch: ResNetInferBatch), ResNetInferBatch),
+            "resnet_infer" => Infer(new ResNet14(seed: 1, maxBatch: 1), inferBatch ?? 1000),
             _ => throw new ArgumentException($"Unknown case '{name}': {string.Join(", ", Names)}."),
         };
 

@@ -38,8 +38,7 @@ CASES = {
     "vgg_infer": (1000, (3, 32), ["cnngen", "ort", "torchsharp"], None),
     "vgg_train": (64, (3, 32), ["cnngen", "torchsharp"], None),
     "resnet_train": (64, (1, 28), ["cnngen", "torchsharp"], None),
-    # 256, not 1000: Program.cs's Scenario.ResNetInferBatch says why.
-    "resnet_infer": (256, (1, 28), ["cnngen", "ort", "torchsharp"], None),
+    "resnet_infer": (1000, (1, 28), ["cnngen", "ort", "torchsharp"], None),
 }
 NAMES = {"cnngen": "CnnGen", "ort": "ONNX Runtime", "torchsharp": "LibTorch"}
 

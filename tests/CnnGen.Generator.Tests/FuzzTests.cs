@@ -242,6 +242,8 @@ namespace CnnGen.Generator.Tests
         [InlineData("file partial class Net;", "'file' class")]
         [InlineData("public partial class Shapes;", "name of a member CnnGen generates")]
         [InlineData("public partial class Net { public void Predict() { } }", "declares 'Predict'")]
+        [InlineData("public partial class Net { private void ForwardInference(int n) { } }", "declares 'ForwardInference'")]
+        [InlineData("public partial class Net { private const long InferenceFloatsPerSample = 1; }", "declares 'InferenceFloatsPerSample'")]
         public void Declarations_the_generator_cannot_complete_are_CNN0001(string declaration, string expected)
         {
             var run = GeneratorHarness.RunGeneratorOnly("using CnnGen;\nnamespace Fuzz;\n[Network(1, 8, 8)]\n[Flatten]\n[Linear(64, 10)]\n" + declaration + "\n");

@@ -50,6 +50,7 @@ namespace CnnGen.Generator.Emit
             EmitPublicPasses();
             EmitForward();
             EmitBackward();
+            EmitInference();
         }
 
         private void EmitCpuFields()
@@ -73,7 +74,9 @@ namespace CnnGen.Generator.Emit
             _w.Comment("Activations of up to _capacity samples that backward reads (and dropout masks) live in one pinned array. The values");
             _w.Comment("nothing reads after the forward pass share slots by their lifetime there, in a second array that the backward pass");
             _w.Comment("then uses for the gradients, themselves in slots by their lifetime in the backward pass (a gradient lives from its");
-            _w.Comment("first writer to its last reader). That array grows to hold the gradients on the first ForwardBackward.");
+            _w.Comment("first writer to its last reader). Both are made on the first ForwardBackward, for max(batch, maxBatch) samples;");
+            _w.Comment("Predict never touches them (it has an arena of its own, below).");
+            _w.Line("private readonly int _maxBatch;");
             _w.Line("private int _capacity;");
             _w.Line("private float[] _activationData = null!;");
             _w.Line("private float[] _sharedData = null!;");
@@ -199,8 +202,6 @@ namespace CnnGen.Generator.Emit
 
         private void EmitPublicPasses()
         {
-            var output = _plan.OutputValue!;
-            string outField = "_act" + _exec.StorageOf(output).Name;
             string input = _plan.Input.Text;
 
             _w.Open("private void CheckInput(string method, int inputLength, int batch)");
@@ -210,20 +211,7 @@ namespace CnnGen.Generator.Emit
             _w.Close();
             _w.Line();
 
-            _w.Line("/// <inheritdoc/>");
-            _w.Open("public void Predict(global::System.ReadOnlySpan<float> input, int batch, global::System.Span<float> logits)");
-            _w.Line("CheckInput(nameof(Predict), input.Length, batch);");
-            _w.Line("if (logits.Length != (long)batch * Shapes.OutputSize)");
-            _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.Predict: logits holds {{logits.Length}} floats, but {{batch}} samples need {{(long)batch * Shapes.OutputSize}}.\", nameof(logits));");
-            _w.Comment("Evaluation semantics whatever the mode, in chunks of the arena's capacity.");
-            _w.Open("for (int start = 0; start < batch; start += _capacity)");
-            _w.Line("int n = global::System.Math.Min(_capacity, batch - start);");
-            _w.Line("input.Slice(start * Shapes.InputSize, n * Shapes.InputSize).CopyTo(_input.Span);");
-            _w.Line("Forward(n, training: false, backward: false);");
-            _w.Line($"{outField}.Span.Slice(0, n * Shapes.OutputSize).CopyTo(logits.Slice(start * Shapes.OutputSize));");
-            _w.Close();
-            _w.Close();
-            _w.Line();
+            EmitPredict();
 
             var loss = _spec.Loss;
             if (loss.Kind == LossKind.CrossEntropy)
@@ -312,12 +300,12 @@ namespace CnnGen.Generator.Emit
                 _w.Line("if (_training && batch < 2)");
                 _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.ForwardBackward: {firstBatchNorm1d.Spec!.AttributeName} [{firstBatchNorm1d.Path}] needs more than one value per channel in training mode, but the batch has {{batch}} sample: use a batch of 2 or more, or call Eval() first.\", nameof(batch));");
             }
-            _w.Line("if (batch > _capacity) AllocateActivations(batch);");
+            _w.Line("if (batch > _capacity) AllocateActivations(global::System.Math.Max(batch, _maxBatch));");
             _w.Line("if (!_gradientsReady) AllocateGradients();");
             _w.Line("input.CopyTo(_input.Span);");
             _w.Line("bool training = _training;");
             if (HasDropout) _w.Line("if (training) _dropoutStep++;");
-            _w.Line("Forward(batch, training, backward: true);");
+            _w.Line("Forward(batch, training);");
             _w.Line($"var output = {outField}.Slice(0, batch * Shapes.OutputSize);");
             _w.Line("if (!logits.IsEmpty) output.Span.CopyTo(logits);");
             emitLoss($"_gradSlot{_exec.GradientSlot(output)}.Slice(0, batch * Shapes.OutputSize)");
@@ -361,9 +349,9 @@ namespace CnnGen.Generator.Emit
 
         private void EmitForward()
         {
-            _w.Summary("Forward pass over the first <paramref name=\"n\"/> samples of the input buffer; <paramref name=\"backward\"/> when a backward\n"
-                + "pass follows and needs what the forward keeps for it (max-pool argmax indices).");
-            _w.Open("private void Forward(int n, bool training, bool backward)");
+            _w.Summary("Training forward pass over the first <paramref name=\"n\"/> samples of the input buffer, keeping what the backward pass\n"
+                + "reads (in eval mode when <paramref name=\"training\"/> is false: ForwardBackward after Eval()). Predict runs ForwardInference.");
+            _w.Open("private void Forward(int n, bool training)");
             EmitViews(backward: false);
             foreach (var l in _exec.Forward)
             {
@@ -381,68 +369,87 @@ namespace CnnGen.Generator.Emit
                     continue;
                 }
                 _w.Comment(l.Comment + FusedText(l));
-                string epilogue = Epilogue(l);
-                string bias = l.Parameters.Any(p => p.Role == "bias") ? Field("bias", l.Key) : FB + ".Empty";
-                switch (l.Op)
-                {
-                    case Conv2dOp:
-                        _w.Line($"{Cpu}Conv2dKernel.Forward({x}, {Field("weight", l.Key)}, {bias}, {y}, n, in Conv{l.Key}, {epilogue});");
-                        break;
-                    case LinearOp:
-                        _w.Line($"{Cpu}LinearKernel.Forward({x}, {Field("weight", l.Key)}, {bias}, {y}, n, inFeatures: {N(l.Input.Size)}, outFeatures: {N(l.Output.Shape.Size)}, {epilogue});");
-                        break;
-                    case Pool2dOp { Max: true }:
-                        _w.Line($"if (backward) {Cpu}MaxPool2dKernel.Forward({x}, {y}, idx{l.Key}, n, in Pool{l.Key});");
-                        _w.Line($"else {Cpu}MaxPool2dKernel.ForwardInference({x}, {y}, n, in Pool{l.Key});");
-                        break;
-                    case Pool2dOp:
-                        _w.Line($"{Cpu}AvgPool2dKernel.Forward({x}, {y}, n, in Pool{l.Key});");
-                        break;
-                    case AdaptiveAvgPool2dOp:
-                        _w.Line($"{Cpu}AdaptiveAvgPool2dKernel.Forward({x}, {y}, n, {AdaptiveGeometry(l)});");
-                        break;
-                    case BatchNormOp bn:
-                    {
-                        string stats = BatchNormGeometry(l);
-                        // A batch of 1 over one value per channel is refused by ForwardBackward before any pass runs.
-                        _w.Open("if (training)");
-                        _w.Line($"{Cpu}BatchNormKernel.ForwardTraining({x}, {Field("weight", l.Key)}, {Field("bias", l.Key)}, {y}, {Field("running_mean", l.Key)}, {Field("running_var", l.Key)}, _saveMean{l.Key}, _saveInvStd{l.Key}, n, {stats}, eps: {F(bn.Eps)}, momentum: {F(bn.Momentum)});");
-                        _w.Line($"{Field("num_batches_tracked", l.Key)}.Span[0] += 1;");
-                        _w.Close();
-                        _w.Open("else");
-                        _w.Line($"{Cpu}BatchNormKernel.ForwardInference({x}, {Field("weight", l.Key)}, {Field("bias", l.Key)}, {y}, {Field("running_mean", l.Key)}, {Field("running_var", l.Key)}, n, {stats}, eps: {F(bn.Eps)});");
-                        _w.Close();
-                        break;
-                    }
-                    case ActivationOp { Kind: LayerKind.LeakyReLU } leaky:
-                        _w.Line($"{Cpu}ActivationKernel.Forward({Cpu}ActivationKind.LeakyReLU, {x}, {y}, n * {SizeOf(l)}, negativeSlope: {F(leaky.NegativeSlope)});");
-                        break;
-                    case ActivationOp act:
-                        _w.Line($"{Cpu}ActivationKernel.Forward({Cpu}ActivationKind.{act.Kind}, {x}, {y}, n * {SizeOf(l)});");
-                        break;
-                    case DropoutOp dropout:
-                        _w.Line($"if (training) {Cpu}DropoutKernel.Forward({x}, {y}, m{l.Key}, n * {SizeOf(l)}, p: {F(dropout.P)}, seed: _dropoutSeed + _dropoutStep * 1000003UL + {N(l.Id)}UL);");
-                        _w.Line($"else {x}.Span.CopyTo({y}.Span);");
-                        break;
-                    case AddOp:
-                        _w.Line($"{Cpu}AddKernel.Forward({Act(l.Inputs[0])}, {Act(l.Inputs[1])}, {y}, n * {SizeOf(l)}, {epilogue});");
-                        break;
-                    case ConcatJoinOp:
-                    {
-                        long offset = 0;
-                        foreach (var branch in l.Inputs)
-                        {
-                            _w.Line($"{Cpu}ConcatKernel.Forward({Act(branch)}, {y}, n, sliceSize: {N(branch.Shape.Size)}, offset: {N(offset)}, outSize: {SizeOf(l)});");
-                            offset += branch.Shape.Size;
-                        }
-                        break;
-                    }
-                    default:
-                        throw new UnsupportedOpException(l);
-                }
+                EmitForwardCall(l, Act, Epilogue(l), inference: false);
             }
             _w.Close();
             _w.Line();
+        }
+
+        /// <summary>
+        /// The kernel call of one node in a forward pass. The training forward (<paramref name="inference"/> false) keeps
+        /// what backward reads and branches on its runtime mode; the inference forward knows it is in eval mode and runs
+        /// a Conv2d or Linear with its BatchNorm folded in (weights from <c>_folded*</c>).
+        /// </summary>
+        private void EmitForwardCall(Node l, System.Func<Value, string> view, string epilogue, bool inference)
+        {
+            string x = view(l.Inputs[0]);
+            string y = view(l.Output);
+            bool folded = inference && _inf.FoldedBatchNorm(l) is not null;
+            string weight = folded ? "_foldedWeight" + l.Key : Field("weight", l.Key);
+            string bias = folded ? "_foldedBias" + l.Key : l.Parameters.Any(p => p.Role == "bias") ? Field("bias", l.Key) : FB + ".Empty";
+            switch (l.Op)
+            {
+                case Conv2dOp:
+                    _w.Line($"{Cpu}Conv2dKernel.Forward({x}, {weight}, {bias}, {y}, n, in Conv{l.Key}, {epilogue});");
+                    break;
+                case LinearOp:
+                    _w.Line($"{Cpu}LinearKernel.Forward({x}, {weight}, {bias}, {y}, n, inFeatures: {N(l.Input.Size)}, outFeatures: {N(l.Output.Shape.Size)}, {epilogue});");
+                    break;
+                case Pool2dOp { Max: true }:
+                    if (inference) _w.Line($"{Cpu}MaxPool2dKernel.ForwardInference({x}, {y}, n, in Pool{l.Key});");
+                    else _w.Line($"{Cpu}MaxPool2dKernel.Forward({x}, {y}, idx{l.Key}, n, in Pool{l.Key});");
+                    break;
+                case Pool2dOp:
+                    _w.Line($"{Cpu}AvgPool2dKernel.Forward({x}, {y}, n, in Pool{l.Key});");
+                    break;
+                case AdaptiveAvgPool2dOp:
+                    _w.Line($"{Cpu}AdaptiveAvgPool2dKernel.Forward({x}, {y}, n, {AdaptiveGeometry(l)});");
+                    break;
+                case BatchNormOp bn:
+                {
+                    string stats = BatchNormGeometry(l);
+                    string eval = $"{Cpu}BatchNormKernel.ForwardInference({x}, {Field("weight", l.Key)}, {Field("bias", l.Key)}, {y}, {Field("running_mean", l.Key)}, {Field("running_var", l.Key)}, n, {stats}, eps: {F(bn.Eps)});";
+                    if (inference)
+                    {
+                        _w.Line(eval);
+                        break;
+                    }
+                    // A batch of 1 over one value per channel is refused by ForwardBackward before any pass runs.
+                    _w.Open("if (training)");
+                    _w.Line($"{Cpu}BatchNormKernel.ForwardTraining({x}, {Field("weight", l.Key)}, {Field("bias", l.Key)}, {y}, {Field("running_mean", l.Key)}, {Field("running_var", l.Key)}, _saveMean{l.Key}, _saveInvStd{l.Key}, n, {stats}, eps: {F(bn.Eps)}, momentum: {F(bn.Momentum)});");
+                    _w.Line($"{Field("num_batches_tracked", l.Key)}.Span[0] += 1;");
+                    _w.Close();
+                    _w.Open("else");
+                    _w.Line(eval);
+                    _w.Close();
+                    break;
+                }
+                case ActivationOp { Kind: LayerKind.LeakyReLU } leaky:
+                    _w.Line($"{Cpu}ActivationKernel.Forward({Cpu}ActivationKind.LeakyReLU, {x}, {y}, n * {SizeOf(l)}, negativeSlope: {F(leaky.NegativeSlope)});");
+                    break;
+                case ActivationOp act:
+                    _w.Line($"{Cpu}ActivationKernel.Forward({Cpu}ActivationKind.{act.Kind}, {x}, {y}, n * {SizeOf(l)});");
+                    break;
+                case DropoutOp dropout:
+                    _w.Line($"if (training) {Cpu}DropoutKernel.Forward({x}, {y}, m{l.Key}, n * {SizeOf(l)}, p: {F(dropout.P)}, seed: _dropoutSeed + _dropoutStep * 1000003UL + {N(l.Id)}UL);");
+                    _w.Line($"else {x}.Span.CopyTo({y}.Span);");
+                    break;
+                case AddOp:
+                    _w.Line($"{Cpu}AddKernel.Forward({view(l.Inputs[0])}, {view(l.Inputs[1])}, {y}, n * {SizeOf(l)}, {epilogue});");
+                    break;
+                case ConcatJoinOp:
+                {
+                    long offset = 0;
+                    foreach (var branch in l.Inputs)
+                    {
+                        _w.Line($"{Cpu}ConcatKernel.Forward({view(branch)}, {y}, n, sliceSize: {N(branch.Shape.Size)}, offset: {N(offset)}, outSize: {SizeOf(l)});");
+                        offset += branch.Shape.Size;
+                    }
+                    break;
+                }
+                default:
+                    throw new UnsupportedOpException(l);
+            }
         }
 
         private static string AdaptiveGeometry(Node l)

@@ -17,12 +17,14 @@ namespace CnnGen.Generator.Emit
         private readonly NetworkPlan _plan;
         private readonly NetworkSpec _spec;
         private readonly ExecutionPlan _exec;
+        private readonly InferencePlan _inf;
         private readonly SourceWriter _w = new SourceWriter();
 
         private NetworkEmitter(ExecutionPlan plan)
         {
             _exec = plan;
             _plan = plan.Graph;
+            _inf = InferencePlan.Lower(plan.Graph);
             _spec = _plan.Spec;
         }
 
@@ -194,9 +196,10 @@ namespace CnnGen.Generator.Emit
             _w.Line();
 
             _w.Summary($"Creates {_spec.ClassName} with PyTorch's default initialisation drawn from <paramref name=\"seed\"/>.\n"
-                + "Activation memory is sized for <paramref name=\"maxBatch\"/> samples and grows if a larger batch arrives.");
+                + "Only the parameters are allocated here: training memory on the first ForwardBackward (for <paramref name=\"maxBatch\"/>\n"
+                + "samples, grown if a larger batch arrives), Predict's own smaller arena on the first Predict (grown to its batch).");
             _w.Line("/// <param name=\"seed\">Seed for the initial weights and the dropout masks.</param>");
-            _w.Line("/// <param name=\"maxBatch\">Largest batch expected; memory for activations is allocated for it up front.</param>");
+            _w.Line("/// <param name=\"maxBatch\">Largest training batch expected: the first ForwardBackward allocates activations and gradients for it.</param>");
             _w.Open($"public {_spec.ClassName}(int seed, int maxBatch = 64)");
             _w.Line("if (maxBatch < 1) throw new global::System.ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, \"maxBatch must be at least 1.\");");
             long offset = 0;
@@ -228,7 +231,7 @@ namespace CnnGen.Generator.Emit
             _w.Line("};");
             _w.Line("_dropoutSeed = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 1;");
             _w.Line("ResetParameters(seed);");
-            _w.Line("AllocateActivations(maxBatch);");
+            _w.Line("_maxBatch = maxBatch;");
             _w.Close();
             _w.Line();
         }

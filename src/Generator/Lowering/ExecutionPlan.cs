@@ -277,7 +277,7 @@ namespace CnnGen.Generator.Lowering
         /// whose value died before it was born (the smallest that fits, else the largest, grown), or a new one.
         /// <paramref name="sizes"/> receives each slot's floats per sample.
         /// </summary>
-        private static Dictionary<Value, int> AssignSlots(IEnumerable<(Value Value, int Birth, int Death)> lifetimes, List<long> sizes)
+        internal static Dictionary<Value, int> AssignSlots(IEnumerable<(Value Value, int Birth, int Death)> lifetimes, List<long> sizes)
         {
             var slots = new Dictionary<Value, int>();
             var free = new List<int>();

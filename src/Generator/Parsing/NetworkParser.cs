@@ -196,8 +196,9 @@ namespace CnnGen.Generator.Parsing
 
         /// <summary>Private members of the generated half that are not underscore fields.</summary>
         private static readonly ImmutableHashSet<string> GeneratedPrivateNames = ImmutableHashSet.Create(
-            "Forward", "Backward", "CheckInput", "AllocateActivations", "AllocateGradients", "ArenaLength",
-            "ActivationFloatsPerSample", "GradientFloatsPerSample", "IndicesPerSample");
+            "Forward", "Backward", "CheckInput", "AllocateActivations", "AllocateGradients", "AllocateShared", "ArenaLength",
+            "ActivationFloatsPerSample", "TransientFloatsPerSample", "GradientFloatsPerSample", "IndicesPerSample",
+            "ForwardInference", "AllocateInference", "FoldBatchNorms", "InferenceFloatsPerSample", "InferenceArenaFloats");
 
         /// <summary>
         /// Whether a user member's name could be one the generated half declares (its fields all start with '_' or "s_",

@@ -50,7 +50,7 @@ namespace CnnGen.Benchmarks.TorchSharpPeer
             "vgg_train" => Train(Vgg(), 64, 3, 32),
             "vgg_infer" => Infer(Vgg(), 1000, 3, 32),
             "resnet_train" => Train(ResNet14(), 64, 1, 28),
-            "resnet_infer" => Infer(ResNet14(), 256, 1, 28), // CnnGen.Benchmarks' Scenario.ResNetInferBatch
+            "resnet_infer" => Infer(ResNet14(), 1000, 1, 28),
             _ => throw new ArgumentException($"Unknown case '{name}': {string.Join(", ", Names)}."),
         };
 
