@@ -31,7 +31,7 @@ namespace CnnGen.Cpu
         /// <summary>Whether the direct path handles this shape (and pays: few channels, small taps).</summary>
         public static bool Applies(in Conv2dShape s) =>
             Sgemm.CurrentIsa == Sgemm.Isa.Vector512 && s.Groups == 1 && s.Stride == 1 && s.Dilation == 1
-            && s.InChannels * s.Kernel * s.Kernel <= 160 && s.OutChannels <= 16 && s.Kernel <= 7;
+            && s.InChannels * s.Kernel * s.Kernel <= 160 && s.OutChannels <= 64 && s.Kernel <= 7;
 
         private struct Geometry
         {
@@ -145,8 +145,33 @@ namespace CnnGen.Cpu
             }
             for (int ci = 0; ci < s.InChannels; ci++)
                 for (int h = 0; h < s.Height; h++)
-                    Buffer.MemoryCopy(xs + ((long)ci * s.Height + h) * s.Width, xp + (long)ci * g.PlaneP + (h + p) * g.Wp + p,
-                        s.Width * 4L, s.Width * 4L);
+                    CopyRow(xs + ((long)ci * s.Height + h) * s.Width, xp + (long)ci * g.PlaneP + (h + p) * g.Wp + p, s.Width);
+        }
+
+        /// <summary>
+        /// Copies one short row (count floats; the rows here are 7–64 wide) with whole vectors, the last one
+        /// shifted left to end at the row's end: a call to a general copy per row cost more than the copy.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CopyRow(float* src, float* dst, int count)
+        {
+            if (count >= Lanes)
+            {
+                for (int next = 0; next < count; next += Lanes)
+                {
+                    int j = Math.Min(next, count - Lanes);
+                    Vector512.Store(Vector512.Load(src + j), dst + j);
+                }
+            }
+            else if (count >= 8)
+            {
+                Vector256.Store(Vector256.Load(src), dst);
+                Vector256.Store(Vector256.Load(src + count - 8), dst + count - 8);
+            }
+            else
+            {
+                for (int j = 0; j < count; j++) dst[j] = src[j];
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -183,26 +208,39 @@ namespace CnnGen.Cpu
             }
         }
 
-        /// <summary>dst[j] = relu?(src[j] + bias) for one output row.</summary>
+        /// <summary>
+        /// dst[j] = relu?(src[j] + bias) for one output row. A row's last vector is shifted left to end at the row's
+        /// end (a few outputs written twice, identically): a scalar tail's ReLU compare on real data mispredicts
+        /// about half the time, which cost more than the whole correlation on 28-wide rows.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Epilogue(float* src, float* dst, int count, float bias, bool relu)
         {
-            int j = 0;
-            var vb = Vector512.Create(bias);
-            for (; j + Lanes <= count; j += Lanes)
+            if (count >= Lanes)
             {
-                var v = Vector512.Load(src + j) + vb;
-                if (relu) v = Relu.Of(v);
-                Vector512.Store(v, dst + j);
+                var vb = Vector512.Create(bias);
+                for (int next = 0; next < count; next += Lanes)
+                {
+                    int j = Math.Min(next, count - Lanes);
+                    var v = Vector512.Load(src + j) + vb;
+                    if (relu) v = Relu.Of(v);
+                    Vector512.Store(v, dst + j);
+                }
+                return;
             }
-            var hb = Vector256.Create(bias);
-            for (; j + 8 <= count; j += 8)
+            if (count >= 8)
             {
-                var v = Vector256.Load(src + j) + hb;
-                if (relu) v = Relu.Of(v);
-                Vector256.Store(v, dst + j);
+                var hb = Vector256.Create(bias);
+                for (int next = 0; next < count; next += 8)
+                {
+                    int j = Math.Min(next, count - 8);
+                    var v = Vector256.Load(src + j) + hb;
+                    if (relu) v = Relu.Of(v);
+                    Vector256.Store(v, dst + j);
+                }
+                return;
             }
-            for (; j < count; j++)
+            for (int j = 0; j < count; j++)
             {
                 float v = src[j] + bias;
                 dst[j] = relu ? Relu.Of(v) : v;
@@ -264,9 +302,10 @@ namespace CnnGen.Cpu
             long outGradFloats = (long)g.CoutP * g.OutGradStride;
             float* dyp = Gemm.DenseScratch.Get(ref _outGrad, outGradFloats);
             new Span<float>(dyp, (int)outGradFloats).Clear();
-            long laneFloats = (long)g.CoutP * g.TapsP * Lanes;
+            long laneFloats = (long)g.CoutP * (g.TapsP + 1) * Lanes; // weight-gradient lanes, then one bias lane per channel
             float* lanes = Gemm.DenseScratch.Get(ref _lanes, laneFloats);
             new Span<float>(lanes, (int)laneFloats).Clear();
+            float* biasLanes = lanes + (long)g.CoutP * g.TapsP * Lanes;
             float* dcol = null, dxp = null;
             if (job.Dx != null)
             {
@@ -299,17 +338,25 @@ namespace CnnGen.Cpu
                 // dy onto the wide grid; its garbage columns and tail stay zero from the clear above.
                 for (int co = 0; co < s.OutChannels; co++)
                     for (int oh = 0; oh < s.OutHeight; oh++)
-                        Buffer.MemoryCopy(dys + (long)co * positions + oh * s.OutWidth, dyp + (long)co * g.OutGradStride + oh * g.Wp,
-                            s.OutWidth * 4L, s.OutWidth * 4L);
+                        CopyRow(dys + (long)co * positions + oh * s.OutWidth, dyp + (long)co * g.OutGradStride + oh * g.Wp, s.OutWidth);
 
                 WeightGradient(dyp, g.OutGradStride, g.CoutP, xp, off, g.TapsP, g.QR, lanes);
 
                 if (db != null)
                 {
+                    // Per-lane sums of the wide dy rows (zero past the real outputs), still in L1 from the copy.
                     for (int co = 0; co < s.OutChannels; co++)
                     {
-                        float sum = TensorPrimitives.Sum(new ReadOnlySpan<float>(dys + (long)co * positions, positions));
-                        db[co] = i == first ? sum : db[co] + sum;
+                        float* row = dyp + (long)co * g.OutGradStride;
+                        Vector512<float> a0 = Vector512.Load(biasLanes + co * Lanes), a1 = default;
+                        int q = 0;
+                        for (; q + 2 * Lanes <= g.QR; q += 2 * Lanes)
+                        {
+                            a0 += Vector512.Load(row + q);
+                            a1 += Vector512.Load(row + q + Lanes);
+                        }
+                        for (; q < g.QR; q += Lanes) a0 += Vector512.Load(row + q);
+                        Vector512.Store(a0 + a1, biasLanes + co * Lanes);
                     }
                 }
 
@@ -328,8 +375,7 @@ namespace CnnGen.Cpu
                     int p = s.Padding;
                     for (int ci = 0; ci < s.InChannels; ci++)
                         for (int h = 0; h < s.Height; h++)
-                            Buffer.MemoryCopy(dxp + (long)ci * g.PlaneP + (h + p) * g.Wp + p, dxs + ((long)ci * s.Height + h) * s.Width,
-                                s.Width * 4L, s.Width * 4L);
+                            CopyRow(dxp + (long)ci * g.PlaneP + (h + p) * g.Wp + p, dxs + ((long)ci * s.Height + h) * s.Width, s.Width);
                 }
             }
 
@@ -338,6 +384,9 @@ namespace CnnGen.Cpu
             for (int co = 0; co < s.OutChannels; co++)
                 for (int t = 0; t < kg; t++)
                     dw[co * kg + t] = Vector512.Sum(Vector512.Load(lanes + ((long)co * g.TapsP + t) * Lanes));
+            if (db != null)
+                for (int co = 0; co < s.OutChannels; co++)
+                    db[co] = Vector512.Sum(Vector512.Load(biasLanes + co * Lanes));
         }
 
         /// <summary>
