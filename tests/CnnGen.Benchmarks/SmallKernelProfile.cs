@@ -81,6 +81,16 @@ namespace CnnGen.Benchmarks
             var adam = new Adam(net.Parameters);
             T("adam step (SimpleCnn)", () => adam.Step());
 
+            FloatBuffer fx = R(3136), fw = R(128 * 3136), fb = R(128), fy = Z(128);
+            T("fc1 batch-1 fwd", () => LinearKernel.Forward(fx, fw, fb, fy, 1, 3136, 128, Epilogue.ReLU));
+            var c2 = new Conv2dShape(32, 14, 14, 64, 3, 1, 1, 1, 1, 14, 14);
+            FloatBuffer cx = R(32 * 196), cw = R(64 * 288), cb = R(64), cy = Z(64 * 196);
+            T("conv2 batch-1 fwd", () => Conv2dKernel.Forward(cx, cw, cb, cy, 1, in c2, Epilogue.ReLU));
+            FloatBuffer sx = R(784), sy = Z(32 * 784);
+            T("conv1 batch-1 fwd", () => Conv2dKernel.Forward(sx, w1, b1, sy, 1, in simple1, Epilogue.ReLU));
+            var pool1 = new Pool2dShape(32, 28, 28, 2, 2, 0, 1, 14, 14);
+            T("pool1 batch-1 fwd inference", () => MaxPool2dKernel.ForwardInference(sy, Z(32 * 196), 1, in pool1));
+
             var one = new SimpleCnn(1, 1);
             one.Eval();
             var (input, _) = Scenario.RandomBatch(one, 1);
