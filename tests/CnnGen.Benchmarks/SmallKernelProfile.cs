@@ -62,6 +62,8 @@ namespace CnnGen.Benchmarks
             T("vgg conv1 fwd", () => Conv2dKernel.Forward(x2, w2, b2, y2, n, in vgg1, Epilogue.ReLU));
             T("vgg conv1 bwd (dW)", () => Conv2dKernel.Backward(x2, w2, y2, g2, FloatBuffer.Empty, dw2, db2, n, in vgg1, Epilogue.None));
 
+            T("relu bwd 64x32x28x28", () => ActivationKernel.Backward(ActivationKind.ReLU, g1, y1, y1, n * 32 * 784));
+
             var pool = new Pool2dShape(32, 28, 28, 2, 2, 0, 1, 14, 14);
             FloatBuffer px = R(n * 32 * 784), py = Z(n * 32 * 196), pdy = R(n * 32 * 196), pdx = Z(n * 32 * 784);
             var pidx = new IntBuffer(new int[n * 32 * 196]);
@@ -89,7 +91,8 @@ namespace CnnGen.Benchmarks
             FloatBuffer sx = R(784), sy = Z(32 * 784);
             T("conv1 batch-1 fwd", () => Conv2dKernel.Forward(sx, w1, b1, sy, 1, in simple1, Epilogue.ReLU));
             var pool1 = new Pool2dShape(32, 28, 28, 2, 2, 0, 1, 14, 14);
-            T("pool1 batch-1 fwd inference", () => MaxPool2dKernel.ForwardInference(sy, Z(32 * 196), 1, in pool1));
+            FloatBuffer py1 = Z(32 * 196);
+            T("pool1 batch-1 fwd inference", () => MaxPool2dKernel.ForwardInference(sy, py1, 1, in pool1));
 
             var one = new SimpleCnn(1, 1);
             one.Eval();
