@@ -28,10 +28,18 @@ namespace CnnGen.Cpu
         // This path's own per-thread scratch, grown and aligned by the shared DenseScratch.Get.
         [ThreadStatic] private static float[]? _input, _outGrad, _tmp, _inGrad, _lanes, _weights;
 
-        /// <summary>Whether the direct path handles this shape (and pays: few channels, small taps).</summary>
-        public static bool Applies(in Conv2dShape s) =>
-            Sgemm.CurrentIsa == Sgemm.Isa.Vector512 && s.Groups == 1 && s.Stride == 1 && s.Dilation == 1
-            && s.InChannels * s.Kernel * s.Kernel <= 160 && s.OutChannels <= 64 && s.Kernel <= 7;
+        /// <summary>
+        /// Whether the direct path handles this shape and pays: few output channels (the GEMM's M too small to fill
+        /// its tiles), or a first layer's tiny depth Cin·k·k ≤ 32 (SimpleCnn's 9, an RGB 3×3's 27: the GEMM's K too
+        /// short for its packing to pay) with up to 64 output channels. Other machines (AVX2, portable) take
+        /// im2col and their GEMM for every shape.
+        /// </summary>
+        public static bool Applies(in Conv2dShape s)
+        {
+            int depth = s.InChannels * s.Kernel * s.Kernel;
+            return Sgemm.CurrentIsa == Sgemm.Isa.Vector512 && s.Groups == 1 && s.Stride == 1 && s.Dilation == 1 && s.Kernel <= 7
+                && (depth <= 160 && s.OutChannels <= 16 || depth <= 32 && s.OutChannels <= 64);
+        }
 
         private struct Geometry
         {

@@ -44,7 +44,7 @@ namespace CnnGen.Tests.Kernels.Dense
             yield return new object[] { 3, 6, 5, 66, 3, 1, 1, 1, 1, true, true, 37, false };
             yield return new object[] { 3, 6, 5, 66, 3, 1, 1, 1, 1, false, false, 37, true };
             yield return new object[] { 2, 14, 14, 67, 3, 1, 1, 1, 1, true, true, 12, false };
-            // The direct path for few channels (groups 1, stride 1, dilation 1, Cin·k·k ≤ 160, Cout ≤ 64): Cin 1–6,
+            // The direct path for few channels (groups 1, stride 1, dilation 1, Cin·k·k ≤ 160, Cout ≤ 16): Cin 1–6,
             // k 3–5, odd sizes and channel counts, padding, batch 1 and 37, ReLU and dx cycling.
             int[] cins = { 1, 2, 3, 4, 5, 6 }, couts = { 6, 1, 7, 12, 16, 5 };
             (int H, int W)[] odd = { (7, 9), (11, 5), (13, 13), (6, 17) };
@@ -59,8 +59,9 @@ namespace CnnGen.Tests.Kernels.Dense
             yield return new object[] { 1, 28, 28, 6, 5, 1, 0, 1, 1, true, true, 5, true };
             yield return new object[] { 6, 12, 12, 12, 5, 1, 0, 1, 1, true, true, 5, false };
             yield return new object[] { 6, 5, 5, 16, 5, 1, 2, 1, 1, false, false, 37, false };
-            // First layers with more output channels: SimpleCnn's conv1 (1→32 on 28×28) and the VGG net's (3→32 on
-            // 32×32), then Cout 33 (not a multiple of the 3-channel register block) and 64 at the path's edge.
+            // First layers (Cin·k·k ≤ 32) with more output channels, also direct: SimpleCnn's conv1 (1→32 on 28×28)
+            // and the VGG net's (3→32 on 32×32), then Cout 33 (not a multiple of the 3-channel register block) and
+            // 64 at the path's edge.
             yield return new object[] { 1, 28, 28, 32, 3, 1, 1, 1, 1, true, true, 5, true };
             yield return new object[] { 3, 32, 32, 32, 3, 1, 1, 1, 1, true, true, 3, false };
             yield return new object[] { 2, 9, 13, 33, 3, 1, 1, 1, 1, false, false, 37, false };
