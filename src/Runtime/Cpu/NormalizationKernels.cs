@@ -171,17 +171,30 @@ namespace CnnGen.Cpu
                     RunColumns(begin, end);
                     return;
                 }
+                // Samples outside, this range's channels inside: each sample's block of channels is one contiguous
+                // run (a plane alone is 0.25–4 KiB, too short for the prefetcher). Every channel still sums its
+                // samples in order, so the results are those of a channel-by-channel loop.
                 Span<float> x = _x.Span, y = _y.Span;
-                for (int c = begin; c < end; c++)
+                Span<double> sums = stackalloc double[ColumnBlock], squares = stackalloc double[ColumnBlock];
+                Span<float> scales = stackalloc float[ColumnBlock], shifts = stackalloc float[ColumnBlock];
+                for (int c0 = begin; c0 < end; c0 += ColumnBlock)
                 {
-                    double sum = 0, squares = 0;
-                    for (int i = 0; i < _n; i++)
-                        DoubleSums.SumAndSquares(x.Slice((i * _channels + c) * _spatial, _spatial), ref sum, ref squares);
-                    Finish(c, sum, squares, out float a, out float b);
+                    int width = Math.Min(ColumnBlock, end - c0);
+                    sums.Clear();
+                    squares.Clear();
                     for (int i = 0; i < _n; i++)
                     {
-                        int offset = (i * _channels + c) * _spatial;
-                        Affine(x.Slice(offset, _spatial), a, b, y.Slice(offset, _spatial));
+                        int offset = (i * _channels + c0) * _spatial;
+                        for (int j = 0; j < width; j++)
+                            DoubleSums.SumAndSquares(x.Slice(offset + j * _spatial, _spatial), ref sums[j], ref squares[j]);
+                    }
+                    for (int j = 0; j < width; j++)
+                        Finish(c0 + j, sums[j], squares[j], out scales[j], out shifts[j]);
+                    for (int i = 0; i < _n; i++)
+                    {
+                        int offset = (i * _channels + c0) * _spatial;
+                        for (int j = 0; j < width; j++)
+                            Affine(x.Slice(offset + j * _spatial, _spatial), scales[j], shifts[j], y.Slice(offset + j * _spatial, _spatial));
                     }
                 }
             }
@@ -275,13 +288,18 @@ namespace CnnGen.Cpu
                     }
                     return;
                 }
-                for (int c = begin; c < end; c++)
+                // Samples outside, channels inside, for contiguous runs as in the training forward.
+                Span<float> planeScales = stackalloc float[ColumnBlock], planeShifts = stackalloc float[ColumnBlock];
+                for (int c0 = begin; c0 < end; c0 += ColumnBlock)
                 {
-                    Coefficients(c, out float a, out float b);
+                    int width = Math.Min(ColumnBlock, end - c0);
+                    for (int j = 0; j < width; j++)
+                        Coefficients(c0 + j, out planeScales[j], out planeShifts[j]);
                     for (int i = 0; i < _n; i++)
                     {
-                        int offset = (i * _channels + c) * _spatial;
-                        Affine(x.Slice(offset, _spatial), a, b, y.Slice(offset, _spatial));
+                        int offset = (i * _channels + c0) * _spatial;
+                        for (int j = 0; j < width; j++)
+                            Affine(x.Slice(offset + j * _spatial, _spatial), planeScales[j], planeShifts[j], y.Slice(offset + j * _spatial, _spatial));
                     }
                 }
             }
@@ -318,21 +336,37 @@ namespace CnnGen.Cpu
                     RunColumns(begin, end);
                     return;
                 }
+                // Samples outside, channels inside, as in the training forward (same sums, longer runs).
                 Span<float> x = _x.Span, dy = _dy.Span;
-                for (int c = begin; c < end; c++)
+                Span<double> sums = stackalloc double[ColumnBlock], dots = stackalloc double[ColumnBlock];
+                Span<Coefficients> coefficients = stackalloc Coefficients[ColumnBlock];
+                for (int c0 = begin; c0 < end; c0 += ColumnBlock)
                 {
-                    double sumDy = 0, sumDyX = 0;
+                    int width = Math.Min(ColumnBlock, end - c0);
+                    sums.Clear();
+                    dots.Clear();
                     for (int i = 0; i < _n; i++)
                     {
-                        int offset = (i * _channels + c) * _spatial;
-                        DoubleSums.SumAndDot(dy.Slice(offset, _spatial), x.Slice(offset, _spatial), ref sumDy, ref sumDyX);
+                        int offset = (i * _channels + c0) * _spatial;
+                        for (int j = 0; j < width; j++)
+                        {
+                            int at = offset + j * _spatial;
+                            DoubleSums.SumAndDot(dy.Slice(at, _spatial), x.Slice(at, _spatial), ref sums[j], ref dots[j]);
+                        }
                     }
-                    if (!Finish(c, sumDy, sumDyX, out Coefficients k)) continue;
+                    bool wantDx = false;
+                    for (int j = 0; j < width; j++)
+                        wantDx = Finish(c0 + j, sums[j], dots[j], out coefficients[j]);
+                    if (!wantDx) continue;
                     Span<float> dx = _dx.Span;
                     for (int i = 0; i < _n; i++)
                     {
-                        int offset = (i * _channels + c) * _spatial;
-                        InputGradient(dy.Slice(offset, _spatial), x.Slice(offset, _spatial), dx.Slice(offset, _spatial), k);
+                        int offset = (i * _channels + c0) * _spatial;
+                        for (int j = 0; j < width; j++)
+                        {
+                            int at = offset + j * _spatial;
+                            InputGradient(dy.Slice(at, _spatial), x.Slice(at, _spatial), dx.Slice(at, _spatial), coefficients[j]);
+                        }
                     }
                 }
             }
