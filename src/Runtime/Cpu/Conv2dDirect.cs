@@ -17,7 +17,8 @@ namespace CnnGen.Cpu
     /// "wide" grid q = oh·Wp + ow (ow running over all Wp columns): then tap (ci, kh, kw) reads the input at
     /// q + ci·Hp·Wp + kh·Wp + kw, a plain shifted vector for every q, so the whole output plane is one 1-D
     /// correlation vectorised 32 positions at a time. The Wp − OW garbage columns per row are dropped (forward)
-    /// or held at zero (backward, so they add nothing). Work is split in contiguous sample chunks as in
+    /// or held at zero (backward, so they add nothing). A forward whose rows hold 16 or more outputs skips the wide
+    /// grid: each output row is correlated straight into y, the same shifted input vectors read row by row. Work is split in contiguous sample chunks as in
     /// <see cref="Conv2dKernel"/>; each chunk's weight gradient is reduced from per-lane sums in a fixed order.
     /// </remarks>
     internal static unsafe class Conv2dDirect
@@ -193,7 +194,7 @@ namespace CnnGen.Cpu
             long inputFloats = g.InputFloats(in s);
             float* xp = Gemm.DenseScratch.Get(ref _input, inputFloats);
             new Span<float>(xp, (int)inputFloats).Clear();
-            float* tmp = Gemm.DenseScratch.Get(ref _tmp, (long)g.CoutP * g.QR);
+            float* tmp = s.OutWidth >= Lanes ? null : Gemm.DenseScratch.Get(ref _tmp, (long)g.CoutP * g.QR);
             int k = s.Kernel;
             int* off = stackalloc int[g.Kg];
             for (int ci = 0, t = 0; ci < s.InChannels; ci++)
@@ -205,6 +206,11 @@ namespace CnnGen.Cpu
             for (int i = first; i < end; i++)
             {
                 LoadInput(job.X + (long)i * s.InputSize, xp, in s, in g);
+                if (s.OutWidth >= Lanes)
+                {
+                    CorrelateRows(xp, off, g.Kg, job.Wt, g.CoutP, in s, g.Wp, job.Bias, job.Relu, job.Y + (long)i * s.OutputSize);
+                    continue;
+                }
                 Correlate(xp, off, g.Kg, job.Wt, g.CoutP, g.QR, tmp);
                 float* ys = job.Y + (long)i * s.OutputSize;
                 for (int co = 0; co < s.OutChannels; co++)
@@ -212,6 +218,70 @@ namespace CnnGen.Cpu
                     float b = job.Bias == null ? 0f : job.Bias[co];
                     for (int oh = 0; oh < s.OutHeight; oh++)
                         Epilogue(tmp + (long)co * g.QR + oh * g.Wp, ys + (long)co * positions + oh * s.OutWidth, s.OutWidth, b, job.Relu);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Rows of at least 16 outputs: each row computed straight into y (bias and ReLU in registers), 32 outputs
+        /// a step as two vectors, the last ones shifted left to end at the row's end (a few outputs computed twice,
+        /// identically). Saves the wide grid's round trip through scratch, which cost more than the correlation.
+        /// wt holds <paramref name="channels"/> (a multiple of 3) columns; only the real channels are stored.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void CorrelateRows(float* src, int* off, int taps, float* wt, int channels, in Conv2dShape s, int wp,
+            float* bias, bool relu, float* y)
+        {
+            int outWidth = s.OutWidth, cout = s.OutChannels, positions = s.OutHeight * outWidth;
+            for (int c = 0; c < channels; c += 3)
+            {
+                var b0 = Vector512.Create(bias == null ? 0f : bias[c]);
+                var b1 = Vector512.Create(bias == null || c + 1 >= cout ? 0f : bias[c + 1]);
+                var b2 = Vector512.Create(bias == null || c + 2 >= cout ? 0f : bias[c + 2]);
+                float* y0 = y + (long)c * positions, y1 = y0 + positions, y2 = y1 + positions;
+                for (int oh = 0; oh < s.OutHeight; oh++)
+                {
+                    for (int next = 0; next < outWidth; next += Block)
+                    {
+                        int j0 = Math.Min(next, outWidth - Lanes), j1 = Math.Min(next + Lanes, outWidth - Lanes);
+                        float* s0 = src + oh * wp + j0, s1 = src + oh * wp + j1;
+                        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+                        float* w = wt + c;
+                        for (int t = 0; t < taps; t++, w += channels)
+                        {
+                            var x0 = Vector512.Load(s0 + off[t]);
+                            var x1 = Vector512.Load(s1 + off[t]);
+                            var w0 = Vector512.Create(w[0]);
+                            var w1 = Vector512.Create(w[1]);
+                            var w2 = Vector512.Create(w[2]);
+                            a00 = Vector512.FusedMultiplyAdd(x0, w0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(x1, w0, a01);
+                            a10 = Vector512.FusedMultiplyAdd(x0, w1, a10);
+                            a11 = Vector512.FusedMultiplyAdd(x1, w1, a11);
+                            a20 = Vector512.FusedMultiplyAdd(x0, w2, a20);
+                            a21 = Vector512.FusedMultiplyAdd(x1, w2, a21);
+                        }
+                        // The bias after the sum, as the other paths add it.
+                        a00 += b0; a01 += b0; a10 += b1; a11 += b1; a20 += b2; a21 += b2;
+                        if (relu)
+                        {
+                            a00 = Relu.Of(a00); a01 = Relu.Of(a01); a10 = Relu.Of(a10);
+                            a11 = Relu.Of(a11); a20 = Relu.Of(a20); a21 = Relu.Of(a21);
+                        }
+                        int row = oh * outWidth;
+                        Vector512.Store(a00, y0 + row + j0);
+                        Vector512.Store(a01, y0 + row + j1);
+                        if (c + 1 < cout)
+                        {
+                            Vector512.Store(a10, y1 + row + j0);
+                            Vector512.Store(a11, y1 + row + j1);
+                        }
+                        if (c + 2 < cout)
+                        {
+                            Vector512.Store(a20, y2 + row + j0);
+                            Vector512.Store(a21, y2 + row + j1);
+                        }
+                    }
                 }
             }
         }

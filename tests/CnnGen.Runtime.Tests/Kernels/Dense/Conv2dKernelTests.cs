@@ -66,6 +66,10 @@ namespace CnnGen.Tests.Kernels.Dense
             yield return new object[] { 3, 32, 32, 32, 3, 1, 1, 1, 1, true, true, 3, false };
             yield return new object[] { 2, 9, 13, 33, 3, 1, 1, 1, 1, false, false, 37, false };
             yield return new object[] { 3, 15, 6, 64, 3, 1, 0, 1, 1, true, false, 2, false };
+            // Rows of 16 or more outputs go straight into y, 32 a step with the last block shifted left: 41 wide
+            // (a second, overlapping step), 18 wide with Cout 7 (the padded channels of the last block not stored).
+            yield return new object[] { 2, 5, 41, 8, 3, 1, 1, 1, 1, true, true, 3, false };
+            yield return new object[] { 3, 4, 20, 7, 3, 1, 0, 1, 1, true, false, 2, false };
         }
 
         public static IEnumerable<object[]> DirectShapesOnEveryIsa()
