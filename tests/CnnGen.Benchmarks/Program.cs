@@ -21,6 +21,8 @@ namespace CnnGen.Benchmarks
                 return Compare(args);
             if (args.Length >= 1 && args[0] == "profile")
                 return Profile.Run(args);
+            if (args.Length >= 1 && args[0] == "smallprofile")
+                return SmallKernelProfile.Run(args);
             if (args.Length >= 1 && args[0] == "peak")
                 return Peak.Run(args);
             if (args.Length >= 2 && args[0] == "ort")

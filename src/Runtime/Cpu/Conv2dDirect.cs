@@ -17,7 +17,8 @@ namespace CnnGen.Cpu
     /// "wide" grid q = oh·Wp + ow (ow running over all Wp columns): then tap (ci, kh, kw) reads the input at
     /// q + ci·Hp·Wp + kh·Wp + kw, a plain shifted vector for every q, so the whole output plane is one 1-D
     /// correlation vectorised 32 positions at a time. The Wp − OW garbage columns per row are dropped (forward)
-    /// or held at zero (backward, so they add nothing). Work is split in contiguous sample chunks as in
+    /// or held at zero (backward, so they add nothing). A forward whose rows hold 16 or more outputs skips the wide
+    /// grid: each output row is correlated straight into y, the same shifted input vectors read row by row. Work is split in contiguous sample chunks as in
     /// <see cref="Conv2dKernel"/>; each chunk's weight gradient is reduced from per-lane sums in a fixed order.
     /// </remarks>
     internal static unsafe class Conv2dDirect
@@ -28,10 +29,18 @@ namespace CnnGen.Cpu
         // This path's own per-thread scratch, grown and aligned by the shared DenseScratch.Get.
         [ThreadStatic] private static float[]? _input, _outGrad, _tmp, _inGrad, _lanes, _weights;
 
-        /// <summary>Whether the direct path handles this shape (and pays: few channels, small taps).</summary>
-        public static bool Applies(in Conv2dShape s) =>
-            Sgemm.CurrentIsa == Sgemm.Isa.Vector512 && s.Groups == 1 && s.Stride == 1 && s.Dilation == 1
-            && s.InChannels * s.Kernel * s.Kernel <= 160 && s.OutChannels <= 16 && s.Kernel <= 7;
+        /// <summary>
+        /// Whether the direct path handles this shape and pays: few output channels (the GEMM's M too small to fill
+        /// its tiles), or a first layer's tiny depth Cin·k·k ≤ 32 (SimpleCnn's 9, an RGB 3×3's 27: the GEMM's K too
+        /// short for its packing to pay) with up to 64 output channels. Other machines (AVX2, portable) take
+        /// im2col and their GEMM for every shape.
+        /// </summary>
+        public static bool Applies(in Conv2dShape s)
+        {
+            int depth = s.InChannels * s.Kernel * s.Kernel;
+            return Sgemm.CurrentIsa == Sgemm.Isa.Vector512 && s.Groups == 1 && s.Stride == 1 && s.Dilation == 1 && s.Kernel <= 7
+                && (depth <= 160 && s.OutChannels <= 16 || depth <= 32 && s.OutChannels <= 64);
+        }
 
         private struct Geometry
         {
@@ -145,8 +154,33 @@ namespace CnnGen.Cpu
             }
             for (int ci = 0; ci < s.InChannels; ci++)
                 for (int h = 0; h < s.Height; h++)
-                    Buffer.MemoryCopy(xs + ((long)ci * s.Height + h) * s.Width, xp + (long)ci * g.PlaneP + (h + p) * g.Wp + p,
-                        s.Width * 4L, s.Width * 4L);
+                    CopyRow(xs + ((long)ci * s.Height + h) * s.Width, xp + (long)ci * g.PlaneP + (h + p) * g.Wp + p, s.Width);
+        }
+
+        /// <summary>
+        /// Copies one short row (count floats; the rows here are 7–64 wide) with whole vectors, the last one
+        /// shifted left to end at the row's end: a call to a general copy per row cost more than the copy.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CopyRow(float* src, float* dst, int count)
+        {
+            if (count >= Lanes)
+            {
+                for (int next = 0; next < count; next += Lanes)
+                {
+                    int j = Math.Min(next, count - Lanes);
+                    Vector512.Store(Vector512.Load(src + j), dst + j);
+                }
+            }
+            else if (count >= 8)
+            {
+                Vector256.Store(Vector256.Load(src), dst);
+                Vector256.Store(Vector256.Load(src + count - 8), dst + count - 8);
+            }
+            else
+            {
+                for (int j = 0; j < count; j++) dst[j] = src[j];
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -160,7 +194,7 @@ namespace CnnGen.Cpu
             long inputFloats = g.InputFloats(in s);
             float* xp = Gemm.DenseScratch.Get(ref _input, inputFloats);
             new Span<float>(xp, (int)inputFloats).Clear();
-            float* tmp = Gemm.DenseScratch.Get(ref _tmp, (long)g.CoutP * g.QR);
+            float* tmp = s.OutWidth >= Lanes ? null : Gemm.DenseScratch.Get(ref _tmp, (long)g.CoutP * g.QR);
             int k = s.Kernel;
             int* off = stackalloc int[g.Kg];
             for (int ci = 0, t = 0; ci < s.InChannels; ci++)
@@ -172,6 +206,11 @@ namespace CnnGen.Cpu
             for (int i = first; i < end; i++)
             {
                 LoadInput(job.X + (long)i * s.InputSize, xp, in s, in g);
+                if (s.OutWidth >= Lanes)
+                {
+                    CorrelateRows(xp, off, g.Kg, job.Wt, g.CoutP, in s, g.Wp, job.Bias, job.Relu, job.Y + (long)i * s.OutputSize);
+                    continue;
+                }
                 Correlate(xp, off, g.Kg, job.Wt, g.CoutP, g.QR, tmp);
                 float* ys = job.Y + (long)i * s.OutputSize;
                 for (int co = 0; co < s.OutChannels; co++)
@@ -183,26 +222,105 @@ namespace CnnGen.Cpu
             }
         }
 
-        /// <summary>dst[j] = relu?(src[j] + bias) for one output row.</summary>
+        /// <summary>
+        /// Rows of at least 16 outputs: each row computed straight into y (bias and ReLU in registers), 32 outputs
+        /// a step as two vectors, the last ones shifted left to end at the row's end (a few outputs computed twice,
+        /// identically). Saves the wide grid's round trip through scratch, which cost more than the correlation.
+        /// wt holds <paramref name="channels"/> (a multiple of 3) columns; only the real channels are stored. The tap
+        /// loop repeats <see cref="Correlate"/>'s on purpose: a shared helper handing the six accumulators back in a
+        /// struct measured 25% slower on the VGG net's conv1.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void CorrelateRows(float* src, int* off, int taps, float* wt, int channels, in Conv2dShape s, int wp,
+            float* bias, bool relu, float* y)
+        {
+            int outWidth = s.OutWidth, cout = s.OutChannels, positions = s.OutHeight * outWidth;
+            for (int c = 0; c < channels; c += 3)
+            {
+                var b0 = Vector512.Create(bias == null ? 0f : bias[c]);
+                var b1 = Vector512.Create(bias == null || c + 1 >= cout ? 0f : bias[c + 1]);
+                var b2 = Vector512.Create(bias == null || c + 2 >= cout ? 0f : bias[c + 2]);
+                float* y0 = y + (long)c * positions, y1 = y0 + positions, y2 = y1 + positions;
+                for (int oh = 0; oh < s.OutHeight; oh++)
+                {
+                    for (int next = 0; next < outWidth; next += Block)
+                    {
+                        int j0 = Math.Min(next, outWidth - Lanes), j1 = Math.Min(next + Lanes, outWidth - Lanes);
+                        float* s0 = src + oh * wp + j0, s1 = src + oh * wp + j1;
+                        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+                        float* w = wt + c;
+                        for (int t = 0; t < taps; t++, w += channels)
+                        {
+                            var x0 = Vector512.Load(s0 + off[t]);
+                            var x1 = Vector512.Load(s1 + off[t]);
+                            var w0 = Vector512.Create(w[0]);
+                            var w1 = Vector512.Create(w[1]);
+                            var w2 = Vector512.Create(w[2]);
+                            a00 = Vector512.FusedMultiplyAdd(x0, w0, a00);
+                            a01 = Vector512.FusedMultiplyAdd(x1, w0, a01);
+                            a10 = Vector512.FusedMultiplyAdd(x0, w1, a10);
+                            a11 = Vector512.FusedMultiplyAdd(x1, w1, a11);
+                            a20 = Vector512.FusedMultiplyAdd(x0, w2, a20);
+                            a21 = Vector512.FusedMultiplyAdd(x1, w2, a21);
+                        }
+                        // The bias after the sum, as the other paths add it.
+                        a00 += b0; a01 += b0; a10 += b1; a11 += b1; a20 += b2; a21 += b2;
+                        if (relu)
+                        {
+                            a00 = Relu.Of(a00); a01 = Relu.Of(a01); a10 = Relu.Of(a10);
+                            a11 = Relu.Of(a11); a20 = Relu.Of(a20); a21 = Relu.Of(a21);
+                        }
+                        int row = oh * outWidth;
+                        Vector512.Store(a00, y0 + row + j0);
+                        Vector512.Store(a01, y0 + row + j1);
+                        if (c + 1 < cout)
+                        {
+                            Vector512.Store(a10, y1 + row + j0);
+                            Vector512.Store(a11, y1 + row + j1);
+                        }
+                        if (c + 2 < cout)
+                        {
+                            Vector512.Store(a20, y2 + row + j0);
+                            Vector512.Store(a21, y2 + row + j1);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// dst[j] = relu?(src[j] + bias) for one output row. A row's last vector is shifted left to end at the row's
+        /// end (a few outputs written twice, identically): a scalar tail's ReLU compare on real data mispredicts
+        /// about half the time, which cost more than the whole correlation on 28-wide rows.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Epilogue(float* src, float* dst, int count, float bias, bool relu)
         {
-            int j = 0;
-            var vb = Vector512.Create(bias);
-            for (; j + Lanes <= count; j += Lanes)
+            if (count >= Lanes)
             {
-                var v = Vector512.Load(src + j) + vb;
-                if (relu) v = Relu.Of(v);
-                Vector512.Store(v, dst + j);
+                var vb = Vector512.Create(bias);
+                for (int next = 0; next < count; next += Lanes)
+                {
+                    int j = Math.Min(next, count - Lanes);
+                    var v = Vector512.Load(src + j) + vb;
+                    if (relu) v = Relu.Of(v);
+                    Vector512.Store(v, dst + j);
+                }
+                return;
             }
-            var hb = Vector256.Create(bias);
-            for (; j + 8 <= count; j += 8)
+            if (count >= 8)
             {
-                var v = Vector256.Load(src + j) + hb;
-                if (relu) v = Relu.Of(v);
-                Vector256.Store(v, dst + j);
+                var hb = Vector256.Create(bias);
+                for (int next = 0; next < count; next += 8)
+                {
+                    int j = Math.Min(next, count - 8);
+                    var v = Vector256.Load(src + j) + hb;
+                    if (relu) v = Relu.Of(v);
+                    Vector256.Store(v, dst + j);
+                }
+                return;
             }
-            for (; j < count; j++)
+            for (int j = 0; j < count; j++)
             {
                 float v = src[j] + bias;
                 dst[j] = relu ? Relu.Of(v) : v;
@@ -264,9 +382,10 @@ namespace CnnGen.Cpu
             long outGradFloats = (long)g.CoutP * g.OutGradStride;
             float* dyp = Gemm.DenseScratch.Get(ref _outGrad, outGradFloats);
             new Span<float>(dyp, (int)outGradFloats).Clear();
-            long laneFloats = (long)g.CoutP * g.TapsP * Lanes;
+            long laneFloats = (long)g.CoutP * (g.TapsP + 1) * Lanes; // weight-gradient lanes, then one bias lane per channel
             float* lanes = Gemm.DenseScratch.Get(ref _lanes, laneFloats);
             new Span<float>(lanes, (int)laneFloats).Clear();
+            float* biasLanes = lanes + (long)g.CoutP * g.TapsP * Lanes;
             float* dcol = null, dxp = null;
             if (job.Dx != null)
             {
@@ -299,17 +418,25 @@ namespace CnnGen.Cpu
                 // dy onto the wide grid; its garbage columns and tail stay zero from the clear above.
                 for (int co = 0; co < s.OutChannels; co++)
                     for (int oh = 0; oh < s.OutHeight; oh++)
-                        Buffer.MemoryCopy(dys + (long)co * positions + oh * s.OutWidth, dyp + (long)co * g.OutGradStride + oh * g.Wp,
-                            s.OutWidth * 4L, s.OutWidth * 4L);
+                        CopyRow(dys + (long)co * positions + oh * s.OutWidth, dyp + (long)co * g.OutGradStride + oh * g.Wp, s.OutWidth);
 
                 WeightGradient(dyp, g.OutGradStride, g.CoutP, xp, off, g.TapsP, g.QR, lanes);
 
                 if (db != null)
                 {
+                    // Per-lane sums of the wide dy rows (zero past the real outputs), still in L1 from the copy.
                     for (int co = 0; co < s.OutChannels; co++)
                     {
-                        float sum = TensorPrimitives.Sum(new ReadOnlySpan<float>(dys + (long)co * positions, positions));
-                        db[co] = i == first ? sum : db[co] + sum;
+                        float* row = dyp + (long)co * g.OutGradStride;
+                        Vector512<float> a0 = Vector512.Load(biasLanes + co * Lanes), a1 = default;
+                        int q = 0;
+                        for (; q + 2 * Lanes <= g.QR; q += 2 * Lanes)
+                        {
+                            a0 += Vector512.Load(row + q);
+                            a1 += Vector512.Load(row + q + Lanes);
+                        }
+                        for (; q < g.QR; q += Lanes) a0 += Vector512.Load(row + q);
+                        Vector512.Store(a0 + a1, biasLanes + co * Lanes);
                     }
                 }
 
@@ -328,8 +455,7 @@ namespace CnnGen.Cpu
                     int p = s.Padding;
                     for (int ci = 0; ci < s.InChannels; ci++)
                         for (int h = 0; h < s.Height; h++)
-                            Buffer.MemoryCopy(dxp + (long)ci * g.PlaneP + (h + p) * g.Wp + p, dxs + ((long)ci * s.Height + h) * s.Width,
-                                s.Width * 4L, s.Width * 4L);
+                            CopyRow(dxp + (long)ci * g.PlaneP + (h + p) * g.Wp + p, dxs + ((long)ci * s.Height + h) * s.Width, s.Width);
                 }
             }
 
@@ -338,6 +464,9 @@ namespace CnnGen.Cpu
             for (int co = 0; co < s.OutChannels; co++)
                 for (int t = 0; t < kg; t++)
                     dw[co * kg + t] = Vector512.Sum(Vector512.Load(lanes + ((long)co * g.TapsP + t) * Lanes));
+            if (db != null)
+                for (int co = 0; co < s.OutChannels; co++)
+                    db[co] = Vector512.Sum(Vector512.Load(biasLanes + co * Lanes));
         }
 
         /// <summary>

@@ -132,10 +132,16 @@ namespace CnnGen.Cpu
         private static void Affine(ReadOnlySpan<float> x, float a, float b, Span<float> y)
         {
             int i = 0;
+            ref float rx = ref MemoryMarshal.GetReference(x);
+            ref float ry = ref MemoryMarshal.GetReference(y);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> va = Vector512.Create(a), vb = Vector512.Create(b);
+                for (; i <= y.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+                    (Vector512.LoadUnsafe(ref rx, (nuint)i) * va + vb).StoreUnsafe(ref ry, (nuint)i);
+            }
             if (Vector256.IsHardwareAccelerated)
             {
-                ref float rx = ref MemoryMarshal.GetReference(x);
-                ref float ry = ref MemoryMarshal.GetReference(y);
                 Vector256<float> va = Vector256.Create(a), vb = Vector256.Create(b);
                 for (; i <= y.Length - Vector256<float>.Count; i += Vector256<float>.Count)
                     (Vector256.LoadUnsafe(ref rx, (nuint)i) * va + vb).StoreUnsafe(ref ry, (nuint)i);
@@ -165,17 +171,30 @@ namespace CnnGen.Cpu
                     RunColumns(begin, end);
                     return;
                 }
+                // Samples outside, this range's channels inside: each sample's block of channels is one contiguous
+                // run (a plane alone is 0.25–4 KiB, too short for the prefetcher). Every channel still sums its
+                // samples in order, so the results are those of a channel-by-channel loop.
                 Span<float> x = _x.Span, y = _y.Span;
-                for (int c = begin; c < end; c++)
+                Span<double> sums = stackalloc double[ColumnBlock], squares = stackalloc double[ColumnBlock];
+                Span<float> scales = stackalloc float[ColumnBlock], shifts = stackalloc float[ColumnBlock];
+                for (int c0 = begin; c0 < end; c0 += ColumnBlock)
                 {
-                    double sum = 0, squares = 0;
-                    for (int i = 0; i < _n; i++)
-                        DoubleSums.SumAndSquares(x.Slice((i * _channels + c) * _spatial, _spatial), ref sum, ref squares);
-                    Finish(c, sum, squares, out float a, out float b);
+                    int width = Math.Min(ColumnBlock, end - c0);
+                    sums.Clear();
+                    squares.Clear();
                     for (int i = 0; i < _n; i++)
                     {
-                        int offset = (i * _channels + c) * _spatial;
-                        Affine(x.Slice(offset, _spatial), a, b, y.Slice(offset, _spatial));
+                        int offset = (i * _channels + c0) * _spatial;
+                        for (int j = 0; j < width; j++)
+                            DoubleSums.SumAndSquares(x.Slice(offset + j * _spatial, _spatial), ref sums[j], ref squares[j]);
+                    }
+                    for (int j = 0; j < width; j++)
+                        Finish(c0 + j, sums[j], squares[j], out scales[j], out shifts[j]);
+                    for (int i = 0; i < _n; i++)
+                    {
+                        int offset = (i * _channels + c0) * _spatial;
+                        for (int j = 0; j < width; j++)
+                            Affine(x.Slice(offset + j * _spatial, _spatial), scales[j], shifts[j], y.Slice(offset + j * _spatial, _spatial));
                     }
                 }
             }
@@ -269,13 +288,18 @@ namespace CnnGen.Cpu
                     }
                     return;
                 }
-                for (int c = begin; c < end; c++)
+                // Samples outside, channels inside, for contiguous runs as in the training forward.
+                Span<float> planeScales = stackalloc float[ColumnBlock], planeShifts = stackalloc float[ColumnBlock];
+                for (int c0 = begin; c0 < end; c0 += ColumnBlock)
                 {
-                    Coefficients(c, out float a, out float b);
+                    int width = Math.Min(ColumnBlock, end - c0);
+                    for (int j = 0; j < width; j++)
+                        Coefficients(c0 + j, out planeScales[j], out planeShifts[j]);
                     for (int i = 0; i < _n; i++)
                     {
-                        int offset = (i * _channels + c) * _spatial;
-                        Affine(x.Slice(offset, _spatial), a, b, y.Slice(offset, _spatial));
+                        int offset = (i * _channels + c0) * _spatial;
+                        for (int j = 0; j < width; j++)
+                            Affine(x.Slice(offset + j * _spatial, _spatial), planeScales[j], planeShifts[j], y.Slice(offset + j * _spatial, _spatial));
                     }
                 }
             }
@@ -312,21 +336,37 @@ namespace CnnGen.Cpu
                     RunColumns(begin, end);
                     return;
                 }
+                // Samples outside, channels inside, as in the training forward (same sums, longer runs).
                 Span<float> x = _x.Span, dy = _dy.Span;
-                for (int c = begin; c < end; c++)
+                Span<double> sums = stackalloc double[ColumnBlock], dots = stackalloc double[ColumnBlock];
+                Span<Coefficients> coefficients = stackalloc Coefficients[ColumnBlock];
+                for (int c0 = begin; c0 < end; c0 += ColumnBlock)
                 {
-                    double sumDy = 0, sumDyX = 0;
+                    int width = Math.Min(ColumnBlock, end - c0);
+                    sums.Clear();
+                    dots.Clear();
                     for (int i = 0; i < _n; i++)
                     {
-                        int offset = (i * _channels + c) * _spatial;
-                        DoubleSums.SumAndDot(dy.Slice(offset, _spatial), x.Slice(offset, _spatial), ref sumDy, ref sumDyX);
+                        int offset = (i * _channels + c0) * _spatial;
+                        for (int j = 0; j < width; j++)
+                        {
+                            int at = offset + j * _spatial;
+                            DoubleSums.SumAndDot(dy.Slice(at, _spatial), x.Slice(at, _spatial), ref sums[j], ref dots[j]);
+                        }
                     }
-                    if (!Finish(c, sumDy, sumDyX, out Coefficients k)) continue;
+                    bool wantDx = false;
+                    for (int j = 0; j < width; j++)
+                        wantDx = Finish(c0 + j, sums[j], dots[j], out coefficients[j]);
+                    if (!wantDx) continue;
                     Span<float> dx = _dx.Span;
                     for (int i = 0; i < _n; i++)
                     {
-                        int offset = (i * _channels + c) * _spatial;
-                        InputGradient(dy.Slice(offset, _spatial), x.Slice(offset, _spatial), dx.Slice(offset, _spatial), k);
+                        int offset = (i * _channels + c0) * _spatial;
+                        for (int j = 0; j < width; j++)
+                        {
+                            int at = offset + j * _spatial;
+                            InputGradient(dy.Slice(at, _spatial), x.Slice(at, _spatial), dx.Slice(at, _spatial), coefficients[j]);
+                        }
                     }
                 }
             }
@@ -397,6 +437,19 @@ namespace CnnGen.Cpu
             private static void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx, in Coefficients k)
             {
                 int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    ref float rdy = ref MemoryMarshal.GetReference(dy);
+                    ref float rx = ref MemoryMarshal.GetReference(x);
+                    ref float rdx = ref MemoryMarshal.GetReference(dx);
+                    Vector512<float> vk1 = Vector512.Create(k.K1), vk2 = Vector512.Create(k.K2), vm = Vector512.Create(k.Mean), vk3 = Vector512.Create(k.K3);
+                    for (; i <= dx.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> d = Vector512.LoadUnsafe(ref rdy, (nuint)i);
+                        Vector512<float> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
+                        (vk1 * d + vk2 * (v - vm) + vk3).StoreUnsafe(ref rdx, (nuint)i);
+                    }
+                }
                 if (Vector256.IsHardwareAccelerated)
                 {
                     ref float rdy = ref MemoryMarshal.GetReference(dy);
@@ -435,7 +488,26 @@ namespace CnnGen.Cpu
         public static void SumAndSquares(ReadOnlySpan<float> x, ref double sum, ref double squares)
         {
             int i = 0;
-            if (Vector256.IsHardwareAccelerated && x.Length >= Vector256<float>.Count)
+            if (Vector512.IsHardwareAccelerated && x.Length >= 2 * Vector512<float>.Count)
+            {
+                // 32 floats a step into four independent double chains each for the sums and the squares: one
+                // chain per sum is bound by the add latency, not by the loads.
+                ref float r = ref MemoryMarshal.GetReference(x);
+                Vector512<double> s0 = Vector512<double>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+                for (; i <= x.Length - 2 * Vector512<float>.Count; i += 2 * Vector512<float>.Count)
+                {
+                    (Vector512<double> a, Vector512<double> b) = Vector512.Widen(Vector512.LoadUnsafe(ref r, (nuint)i));
+                    (Vector512<double> c, Vector512<double> d) = Vector512.Widen(Vector512.LoadUnsafe(ref r, (nuint)(i + Vector512<float>.Count)));
+                    s0 += a; s1 += b; s2 += c; s3 += d;
+                    q0 = Vector512.FusedMultiplyAdd(a, a, q0);
+                    q1 = Vector512.FusedMultiplyAdd(b, b, q1);
+                    q2 = Vector512.FusedMultiplyAdd(c, c, q2);
+                    q3 = Vector512.FusedMultiplyAdd(d, d, q3);
+                }
+                sum += Vector512.Sum((s0 + s1) + (s2 + s3));
+                squares += Vector512.Sum((q0 + q1) + (q2 + q3));
+            }
+            if (Vector256.IsHardwareAccelerated && x.Length - i >= Vector256<float>.Count)
             {
                 ref float r = ref MemoryMarshal.GetReference(x);
                 Vector256<double> s0 = Vector256<double>.Zero, s1 = s0, q0 = s0, q1 = s0;
@@ -461,7 +533,28 @@ namespace CnnGen.Cpu
         public static void SumAndDot(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ref double sumA, ref double dot)
         {
             int i = 0;
-            if (Vector256.IsHardwareAccelerated && a.Length >= Vector256<float>.Count)
+            if (Vector512.IsHardwareAccelerated && a.Length >= 2 * Vector512<float>.Count)
+            {
+                // As in SumAndSquares: four independent chains per sum.
+                ref float ra = ref MemoryMarshal.GetReference(a);
+                ref float rb = ref MemoryMarshal.GetReference(b);
+                Vector512<double> s0 = Vector512<double>.Zero, s1 = s0, s2 = s0, s3 = s0, d0 = s0, d1 = s0, d2 = s0, d3 = s0;
+                for (; i <= a.Length - 2 * Vector512<float>.Count; i += 2 * Vector512<float>.Count)
+                {
+                    (Vector512<double> a0, Vector512<double> a1) = Vector512.Widen(Vector512.LoadUnsafe(ref ra, (nuint)i));
+                    (Vector512<double> a2, Vector512<double> a3) = Vector512.Widen(Vector512.LoadUnsafe(ref ra, (nuint)(i + Vector512<float>.Count)));
+                    (Vector512<double> b0, Vector512<double> b1) = Vector512.Widen(Vector512.LoadUnsafe(ref rb, (nuint)i));
+                    (Vector512<double> b2, Vector512<double> b3) = Vector512.Widen(Vector512.LoadUnsafe(ref rb, (nuint)(i + Vector512<float>.Count)));
+                    s0 += a0; s1 += a1; s2 += a2; s3 += a3;
+                    d0 = Vector512.FusedMultiplyAdd(a0, b0, d0);
+                    d1 = Vector512.FusedMultiplyAdd(a1, b1, d1);
+                    d2 = Vector512.FusedMultiplyAdd(a2, b2, d2);
+                    d3 = Vector512.FusedMultiplyAdd(a3, b3, d3);
+                }
+                sumA += Vector512.Sum((s0 + s1) + (s2 + s3));
+                dot += Vector512.Sum((d0 + d1) + (d2 + d3));
+            }
+            if (Vector256.IsHardwareAccelerated && a.Length - i >= Vector256<float>.Count)
             {
                 ref float ra = ref MemoryMarshal.GetReference(a);
                 ref float rb = ref MemoryMarshal.GetReference(b);

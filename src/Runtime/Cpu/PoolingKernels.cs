@@ -53,18 +53,30 @@ namespace CnnGen.Cpu
             }
 
             [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            public void Run(int begin, int end)
+            public unsafe void Run(int begin, int end)
             {
                 int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
+                if (IsPlain2x2(in _s))
+                {
+                    // The slices bound-check the whole range once; the planes are then walked with pointers.
+                    ReadOnlySpan<float> xAll = _x.Span.Slice(begin * inPlane, (end - begin) * inPlane);
+                    Span<float> yAll = _y.Span.Slice(begin * outPlane, (end - begin) * outPlane);
+                    Span<int> idxAll = _indices.Span.Slice(begin * outPlane, (end - begin) * outPlane);
+                    Gemm.Sgemm.Isa isa = Gemm.Sgemm.CurrentIsa;
+                    fixed (float* px = xAll, py = yAll)
+                    fixed (int* pidx = idxAll)
+                    {
+                        for (int p = 0; p < end - begin; p++)
+                            Plane2x2(px + (long)p * inPlane, py + (long)p * outPlane, pidx + (long)p * outPlane, in _s, isa);
+                    }
+                    return;
+                }
                 for (int p = begin; p < end; p++)
                 {
                     ReadOnlySpan<float> x = _x.Span.Slice(p * inPlane, inPlane);
                     Span<float> y = _y.Span.Slice(p * outPlane, outPlane);
                     Span<int> idx = _indices.Span.Slice(p * outPlane, outPlane);
-                    if (_s.Kernel == 2 && _s.Stride == 2 && _s.Padding == 0 && 2 * _s.OutHeight <= _s.Height && 2 * _s.OutWidth <= _s.Width)
-                        Plane2x2(x, y, idx, _s);
-                    else
-                        Plane(x, y, idx, _s);
+                    Plane(x, y, idx, _s);
                 }
             }
         }
@@ -83,8 +95,7 @@ namespace CnnGen.Cpu
             public unsafe void Run(int begin, int end)
             {
                 int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
-                bool twoByTwo = _s.Kernel == 2 && _s.Stride == 2 && _s.Padding == 0 && 2 * _s.OutHeight <= _s.Height && 2 * _s.OutWidth <= _s.Width;
-                if (!twoByTwo)
+                if (!IsPlain2x2(in _s))
                 {
                     // Other windows are rare in evaluation-heavy code: the training scan, its argmax into scratch.
                     if (t_indices is null || t_indices.Length < outPlane) t_indices = new int[outPlane];
@@ -103,6 +114,13 @@ namespace CnnGen.Cpu
         }
 
         [ThreadStatic] private static int[]? t_indices;
+
+        /// <summary>
+        /// The common window: 2×2, stride 2, no padding or dilation, every window inside the input. Windows then
+        /// tile the input without overlap, which the fast paths rely on.
+        /// </summary>
+        private static bool IsPlain2x2(in Pool2dShape s)
+            => s.Kernel == 2 && s.Stride == 2 && s.Padding == 0 && s.Dilation == 1 && 2 * s.OutHeight <= s.Height && 2 * s.OutWidth <= s.Width;
 
         /// <summary>Max of each 2×2 window of one plane, values only: rows r0 and r1 combined first, then column pairs.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -187,60 +205,59 @@ namespace CnnGen.Cpu
             }
         }
 
-        /// <summary>The common 2×2, stride 2, unpadded case with every window inside the input: four loads, no clipping.</summary>
+        /// <summary>The plain 2×2 window (see <see cref="IsPlain2x2"/>) of one plane: four loads, no clipping.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Plane2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> idx, in Pool2dShape s)
+        private static unsafe void Plane2x2(float* x, float* y, int* idx, in Pool2dShape s, Gemm.Sgemm.Isa isa)
         {
             int width = s.Width, outWidth = s.OutWidth;
             for (int oh = 0; oh < s.OutHeight; oh++)
             {
                 int r0 = 2 * oh * width, r1 = r0 + width;
-                ReadOnlySpan<float> row0 = x.Slice(r0, 2 * outWidth), row1 = x.Slice(r1, 2 * outWidth);
-                Span<float> yRow = y.Slice(oh * outWidth, outWidth);
-                Span<int> idxRow = idx.Slice(oh * outWidth, outWidth);
+                float* row0 = x + r0, row1 = x + r1, yRow = y + (long)oh * outWidth;
+                int* idxRow = idx + (long)oh * outWidth;
                 int ow = 0;
-                if (Vector512.IsHardwareAccelerated)
+                if (isa == Gemm.Sgemm.Isa.Vector512 && outWidth >= 8)
                 {
                     // Eight outputs at a time: 16 floats of each row, split into even (left) and odd (right) columns.
+                    // The last block is shifted left to end at the row's end: a few outputs are computed twice,
+                    // identically, instead of falling to the scalar loop (whose compares mispredict).
                     Vector256<int> laneColumns = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
-                    for (int next = 0; next < outWidth && outWidth >= 8; next += 8)
+                    for (int next = 0; next < outWidth; next += 8)
                     {
-                        // The last block is shifted left to end at the row's end: a few outputs are computed twice,
-                        // identically, instead of falling to the scalar loop (whose compares mispredict).
                         ow = Math.Min(next, outWidth - 8);
-                        Pool2x2Vectors.Deinterleave(Vector512.Create(row0.Slice(2 * ow, 16)), out Vector256<float> a, out Vector256<float> b);
-                        Pool2x2Vectors.Deinterleave(Vector512.Create(row1.Slice(2 * ow, 16)), out Vector256<float> c, out Vector256<float> d);
+                        Pool2x2Vectors.Deinterleave(Vector512.Load(row0 + 2 * ow), out Vector256<float> a, out Vector256<float> b);
+                        Pool2x2Vectors.Deinterleave(Vector512.Load(row1 + 2 * ow), out Vector256<float> c, out Vector256<float> d);
                         Vector256<int> ia = Vector256.Create(r0 + 2 * ow) + laneColumns;
                         Vector256<float> max = a;
                         Vector256<int> best = ia;
                         Pool2x2Vectors.Take(b, ia + Vector256<int>.One, ref max, ref best);
                         Pool2x2Vectors.Take(c, ia + Vector256.Create(width), ref max, ref best);
                         Pool2x2Vectors.Take(d, ia + Vector256.Create(width + 1), ref max, ref best);
-                        max.CopyTo(yRow.Slice(ow, 8));
-                        best.CopyTo(idxRow.Slice(ow, 8));
-                        ow += 8;
+                        max.Store(yRow + ow);
+                        best.Store(idxRow + ow);
                     }
+                    continue;
                 }
-                if (ow == 0 && outWidth >= 4 && Sse.IsSupported)
+                if (isa != Gemm.Sgemm.Isa.Scalar && Sse.IsSupported && outWidth >= 4)
                 {
                     // Narrow rows (4–7 outputs, e.g. 8×8 → 4×4): four outputs at a time from 8 floats of each row,
-                    // the last block shifted left like above. Scalar, these compares mispredict at ~15 ns an output.
+                    // the last block shifted left like above.
                     Vector128<int> laneColumns = Vector128.Create(0, 2, 4, 6);
                     for (int next = 0; next < outWidth; next += 4)
                     {
                         ow = Math.Min(next, outWidth - 4);
-                        Pool2x2Vectors.Deinterleave(row0.Slice(2 * ow, 8), out Vector128<float> a, out Vector128<float> b);
-                        Pool2x2Vectors.Deinterleave(row1.Slice(2 * ow, 8), out Vector128<float> c, out Vector128<float> d);
+                        Pool2x2Vectors.Deinterleave(row0 + 2 * ow, out Vector128<float> a, out Vector128<float> b);
+                        Pool2x2Vectors.Deinterleave(row1 + 2 * ow, out Vector128<float> c, out Vector128<float> d);
                         Vector128<int> ia = Vector128.Create(r0 + 2 * ow) + laneColumns;
                         Vector128<float> max = a;
                         Vector128<int> best = ia;
                         Pool2x2Vectors.Take(b, ia + Vector128<int>.One, ref max, ref best);
                         Pool2x2Vectors.Take(c, ia + Vector128.Create(width), ref max, ref best);
                         Pool2x2Vectors.Take(d, ia + Vector128.Create(width + 1), ref max, ref best);
-                        max.CopyTo(yRow.Slice(ow, 4));
-                        best.CopyTo(idxRow.Slice(ow, 4));
+                        max.Store(yRow + ow);
+                        best.Store(idxRow + ow);
                     }
-                    ow = outWidth;
+                    continue;
                 }
                 for (; ow < outWidth; ow++)
                 {
@@ -270,6 +287,77 @@ namespace CnnGen.Cpu
         private static int FirstTapInside(int start, int dilation)
             => start >= 0 ? start : start + (-start + dilation - 1) / dilation * dilation;
 
+        /// <summary>
+        /// Backward of one plane of the plain 2×2 window: the windows tile the input, so each input is written once,
+        /// with its window's dy where the argmax points and 0 elsewhere: no clear of dx, no scatter. A row the
+        /// windows leave out (odd height or width) is zeroed.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static unsafe void BackwardPlane2x2(float* dy, int* idx, float* dx, in Pool2dShape s, Gemm.Sgemm.Isa isa)
+        {
+            int width = s.Width, outWidth = s.OutWidth, covered = 2 * outWidth;
+            for (int oh = 0; oh < s.OutHeight; oh++)
+            {
+                int r0 = 2 * oh * width, r1 = r0 + width;
+                float* dx0 = dx + r0, dx1 = dx + r1, g = dy + (long)oh * outWidth;
+                int* ix = idx + (long)oh * outWidth;
+                int ow = 0;
+                if (isa == Gemm.Sgemm.Isa.Vector512 && outWidth >= 8)
+                {
+                    // Eight windows at a time, the last block shifted left to end at the row's end (written twice, identically).
+                    Vector256<int> laneColumns = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+                    for (int next = 0; next < outWidth; next += 8)
+                    {
+                        ow = Math.Min(next, outWidth - 8);
+                        Vector256<float> d = Vector256.Load(g + ow);
+                        Vector256<int> at = Vector256.Load(ix + ow), left = Vector256.Create(r0 + 2 * ow) + laneColumns;
+                        Vector256<float> a = Vector256.ConditionalSelect(Vector256.Equals(at, left).AsSingle(), d, Vector256<float>.Zero);
+                        Vector256<float> b = Vector256.ConditionalSelect(Vector256.Equals(at, left + Vector256<int>.One).AsSingle(), d, Vector256<float>.Zero);
+                        Vector256<float> c = Vector256.ConditionalSelect(Vector256.Equals(at, left + Vector256.Create(width)).AsSingle(), d, Vector256<float>.Zero);
+                        Vector256<float> e = Vector256.ConditionalSelect(Vector256.Equals(at, left + Vector256.Create(width + 1)).AsSingle(), d, Vector256<float>.Zero);
+                        Pool2x2Vectors.Interleave(a, b).Store(dx0 + 2 * ow);
+                        Pool2x2Vectors.Interleave(c, e).Store(dx1 + 2 * ow);
+                    }
+                    ow = outWidth;
+                }
+                else if (isa != Gemm.Sgemm.Isa.Scalar && Sse.IsSupported && outWidth >= 4)
+                {
+                    Vector128<int> laneColumns = Vector128.Create(0, 2, 4, 6);
+                    for (int next = 0; next < outWidth; next += 4)
+                    {
+                        ow = Math.Min(next, outWidth - 4);
+                        Vector128<float> d = Vector128.Load(g + ow);
+                        Vector128<int> at = Vector128.Load(ix + ow), left = Vector128.Create(r0 + 2 * ow) + laneColumns;
+                        Vector128<float> a = Vector128.ConditionalSelect(Vector128.Equals(at, left).AsSingle(), d, Vector128<float>.Zero);
+                        Vector128<float> b = Vector128.ConditionalSelect(Vector128.Equals(at, left + Vector128<int>.One).AsSingle(), d, Vector128<float>.Zero);
+                        Vector128<float> c = Vector128.ConditionalSelect(Vector128.Equals(at, left + Vector128.Create(width)).AsSingle(), d, Vector128<float>.Zero);
+                        Vector128<float> e = Vector128.ConditionalSelect(Vector128.Equals(at, left + Vector128.Create(width + 1)).AsSingle(), d, Vector128<float>.Zero);
+                        Sse.UnpackLow(a, b).Store(dx0 + 2 * ow);
+                        Sse.UnpackHigh(a, b).Store(dx0 + 2 * ow + 4);
+                        Sse.UnpackLow(c, e).Store(dx1 + 2 * ow);
+                        Sse.UnpackHigh(c, e).Store(dx1 + 2 * ow + 4);
+                    }
+                    ow = outWidth;
+                }
+                for (; ow < outWidth; ow++)
+                {
+                    int col = 2 * ow, at = ix[ow];
+                    float d = g[ow];
+                    dx0[col] = at == r0 + col ? d : 0f;
+                    dx0[col + 1] = at == r0 + col + 1 ? d : 0f;
+                    dx1[col] = at == r1 + col ? d : 0f;
+                    dx1[col + 1] = at == r1 + col + 1 ? d : 0f;
+                }
+                for (int w = covered; w < width; w++)
+                {
+                    dx0[w] = 0f;
+                    dx1[w] = 0f;
+                }
+            }
+            for (int h = 2 * s.OutHeight; h < s.Height; h++)
+                new Span<float>(dx + (long)h * width, width).Clear();
+        }
+
         private readonly struct BackwardWork : IMiscRangeWork
         {
             private readonly FloatBuffer _dy, _dx;
@@ -282,9 +370,23 @@ namespace CnnGen.Cpu
             }
 
             [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            public void Run(int begin, int end)
+            public unsafe void Run(int begin, int end)
             {
                 int inPlane = _s.Height * _s.Width, outPlane = _s.OutHeight * _s.OutWidth;
+                if (IsPlain2x2(in _s))
+                {
+                    Span<float> dxAll = _dx.Span.Slice(begin * inPlane, (end - begin) * inPlane);
+                    ReadOnlySpan<float> dyAll = _dy.Span.Slice(begin * outPlane, (end - begin) * outPlane);
+                    ReadOnlySpan<int> idxAll = _indices.Span.Slice(begin * outPlane, (end - begin) * outPlane);
+                    Gemm.Sgemm.Isa isa = Gemm.Sgemm.CurrentIsa;
+                    fixed (float* pdx = dxAll, pdy = dyAll)
+                    fixed (int* pidx = idxAll)
+                    {
+                        for (int p = 0; p < end - begin; p++)
+                            BackwardPlane2x2(pdy + (long)p * outPlane, pidx + (long)p * outPlane, pdx + (long)p * inPlane, in _s, isa);
+                    }
+                    return;
+                }
                 for (int p = begin; p < end; p++)
                 {
                     Span<float> dx = _dx.Span.Slice(p * inPlane, inPlane);
@@ -612,11 +714,21 @@ namespace CnnGen.Cpu
             odd = split.GetUpper();
         }
 
+        private static readonly Vector512<int> s_interleave = Vector512.Create(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+
+        /// <summary>even = [a0 … a7], odd = [b0 … b7] → [a0 b0 a1 b1 … a7 b7]: the inverse of <see cref="Deinterleave(Vector512{float}, out Vector256{float}, out Vector256{float})"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Interleave(Vector256<float> even, Vector256<float> odd)
+        {
+            Vector512<float> joined = Vector512.Create(even, odd);
+            return Avx512F.IsSupported ? Avx512F.PermuteVar16x32(joined, s_interleave) : Vector512.Shuffle(joined, s_interleave);
+        }
+
         /// <summary>[a0 b0 a1 b1 a2 b2 a3 b3] → even = [a0 … a3], odd = [b0 … b3] (SSE shufps).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Deinterleave(ReadOnlySpan<float> eight, out Vector128<float> even, out Vector128<float> odd)
+        public static unsafe void Deinterleave(float* eight, out Vector128<float> even, out Vector128<float> odd)
         {
-            Vector128<float> lo = Vector128.Create(eight.Slice(0, 4)), hi = Vector128.Create(eight.Slice(4, 4));
+            Vector128<float> lo = Vector128.Load(eight), hi = Vector128.Load(eight + 4);
             even = Sse.Shuffle(lo, hi, 0b10_00_10_00);
             odd = Sse.Shuffle(lo, hi, 0b11_01_11_01);
         }

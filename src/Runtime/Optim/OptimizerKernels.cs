@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Numerics;
+using CnnGen.Cpu.Threading;
 
 namespace CnnGen.Optim
 {
@@ -90,16 +91,71 @@ namespace CnnGen.Optim
         /// m = b1·m + (1−b1)·g'; v = b2·v + (1−b2)·g'·g'; denom = sqrt(v)/sqrt(bc2) + eps; p += −stepSize·m/denom,
         /// with stepSize = lr/bc1.
         /// </summary>
-        public static void Adam(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq,
+        public static unsafe void Adam(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq,
                                 float decay, float l2, float beta1, float beta2, float bc2Sqrt, float eps, float stepSize)
         {
             int n = Check(param, grad);
             if (expAvg.Length != n || expAvgSq.Length != n) throw new ArgumentException("The moment buffers' length differs from the parameter's.", nameof(expAvg));
-            ref float p = ref MemoryMarshal.GetReference(param);
-            ref float g = ref MemoryMarshal.GetReference(grad);
-            ref float m = ref MemoryMarshal.GetReference(expAvg);
-            ref float v = ref MemoryMarshal.GetReference(expAvgSq);
-            float oneMinusB1 = (float)(1.0 - beta1), oneMinusB2 = (float)(1.0 - beta2);
+            var h = new AdamScalars(decay, l2, beta1, beta2, bc2Sqrt, eps, stepSize);
+            int chunks = ParallelChunks(n);
+            if (chunks <= 1)
+            {
+                AdamRange(ref MemoryMarshal.GetReference(param), ref MemoryMarshal.GetReference(grad),
+                    ref MemoryMarshal.GetReference(expAvg), ref MemoryMarshal.GetReference(expAvgSq), n, in h);
+                return;
+            }
+            // Big tensors (a fully connected layer's weight) are split over the cores: every element's update
+            // is independent, so the split cannot change a result.
+            fixed (float* p = param, g = grad, m = expAvg, v = expAvgSq)
+            {
+                var job = new AdamJob { P = p, G = g, M = m, V = v, N = n, Chunks = chunks, H = h };
+                CpuParallel.For(chunks, &AdamChunk, &job);
+            }
+        }
+
+        /// <summary>Below this many elements an update runs on the calling thread (the hand-off would cost more).</summary>
+        private const int ParallelThreshold = 1 << 15;
+
+        private static int ParallelChunks(int n)
+            => n < ParallelThreshold ? 1 : Math.Min(CpuParallel.MaxThreads, n / (ParallelThreshold / 2));
+
+        /// <summary>[begin, end) of chunk c of n elements, cut at multiples of 64 so the vector loops see whole vectors.</summary>
+        private static void ChunkRange(int n, int chunks, int c, out int begin, out int end)
+        {
+            begin = c == 0 ? 0 : (int)((long)n * c / chunks) & ~63;
+            end = c == chunks - 1 ? n : (int)((long)n * (c + 1) / chunks) & ~63;
+        }
+
+        private readonly struct AdamScalars
+        {
+            public readonly float Decay, L2, Beta1, OneMinusB1, Beta2, OneMinusB2, Bc2Sqrt, Eps, StepSize;
+
+            public AdamScalars(float decay, float l2, float beta1, float beta2, float bc2Sqrt, float eps, float stepSize)
+            {
+                Decay = decay; L2 = l2; Beta1 = beta1; Beta2 = beta2; Bc2Sqrt = bc2Sqrt; Eps = eps; StepSize = stepSize;
+                OneMinusB1 = (float)(1.0 - beta1);
+                OneMinusB2 = (float)(1.0 - beta2);
+            }
+        }
+
+        private unsafe struct AdamJob
+        {
+            public float* P, G, M, V;
+            public int N, Chunks;
+            public AdamScalars H;
+        }
+
+        private static unsafe void AdamChunk(void* state, int c)
+        {
+            ref AdamJob job = ref Unsafe.AsRef<AdamJob>(state);
+            ChunkRange(job.N, job.Chunks, c, out int begin, out int end);
+            AdamRange(ref job.P[begin], ref job.G[begin], ref job.M[begin], ref job.V[begin], end - begin, in job.H);
+        }
+
+        private static void AdamRange(ref float p, ref float g, ref float m, ref float v, int n, in AdamScalars h)
+        {
+            float decay = h.Decay, l2 = h.L2, beta1 = h.Beta1, oneMinusB1 = h.OneMinusB1, beta2 = h.Beta2, oneMinusB2 = h.OneMinusB2;
+            float bc2Sqrt = h.Bc2Sqrt, eps = h.Eps, stepSize = h.StepSize;
             int i = 0;
             if (Vector.IsHardwareAccelerated) i = AdamSimd(ref p, ref g, ref m, ref v, n, decay, l2, beta1, oneMinusB1, beta2, oneMinusB2, bc2Sqrt, eps, stepSize);
             for (; i < n; i++)

@@ -12,8 +12,9 @@ namespace CnnGen.Tests.Optim
     [Collection(AllocationCollection.Name)]
     public class OptimizerTests
     {
-        // Lengths around the SIMD width (8 or 16 floats) so both the vector loop and the scalar tail run.
-        private static readonly int[][] Shapes = { new[] { 1 }, new[] { 37 }, new[] { 4, 75 }, new[] { 16 } };
+        // Lengths around the SIMD width (8 or 16 floats) so both the vector loop and the scalar tail run; the last
+        // is big enough (90,300, not a multiple of the chunk alignment) for Adam's update to split over the cores.
+        private static readonly int[][] Shapes = { new[] { 1 }, new[] { 37 }, new[] { 4, 75 }, new[] { 16 }, new[] { 301, 300 } };
 
         private static List<Parameter> MakeParameters(int seed)
         {

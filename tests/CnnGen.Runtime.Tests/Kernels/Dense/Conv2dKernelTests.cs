@@ -40,10 +40,10 @@ namespace CnnGen.Tests.Kernels.Dense
             yield return new object[] { 32, 14, 14, 40, 3, 1, 1, 1, 1, true, true, 3, false };
             // Several samples per GEMM (their columns side by side, then scattered back): P = 30 puts 34 samples in
             // one GEMM, so batch 37 ends with a short group of 3 (per thread chunk: other splits also end short);
-            // P = 196 (SimpleCnn's conv2) puts 5 in one, batch 12 ends with 2. Cout > 16 keeps the direct path out.
-            yield return new object[] { 3, 6, 5, 20, 3, 1, 1, 1, 1, true, true, 37, false };
-            yield return new object[] { 3, 6, 5, 20, 3, 1, 1, 1, 1, false, false, 37, true };
-            yield return new object[] { 2, 14, 14, 33, 3, 1, 1, 1, 1, true, true, 12, false };
+            // P = 196 (SimpleCnn's conv2) puts 5 in one, batch 12 ends with 2. Cout > 64 keeps the direct path out.
+            yield return new object[] { 3, 6, 5, 66, 3, 1, 1, 1, 1, true, true, 37, false };
+            yield return new object[] { 3, 6, 5, 66, 3, 1, 1, 1, 1, false, false, 37, true };
+            yield return new object[] { 2, 14, 14, 67, 3, 1, 1, 1, 1, true, true, 12, false };
             // The direct path for few channels (groups 1, stride 1, dilation 1, Cin·k·k ≤ 160, Cout ≤ 16): Cin 1–6,
             // k 3–5, odd sizes and channel counts, padding, batch 1 and 37, ReLU and dx cycling.
             int[] cins = { 1, 2, 3, 4, 5, 6 }, couts = { 6, 1, 7, 12, 16, 5 };
@@ -59,6 +59,17 @@ namespace CnnGen.Tests.Kernels.Dense
             yield return new object[] { 1, 28, 28, 6, 5, 1, 0, 1, 1, true, true, 5, true };
             yield return new object[] { 6, 12, 12, 12, 5, 1, 0, 1, 1, true, true, 5, false };
             yield return new object[] { 6, 5, 5, 16, 5, 1, 2, 1, 1, false, false, 37, false };
+            // First layers (Cin·k·k ≤ 32) with more output channels, also direct: SimpleCnn's conv1 (1→32 on 28×28)
+            // and the VGG net's (3→32 on 32×32), then Cout 33 (not a multiple of the 3-channel register block) and
+            // 64 at the path's edge.
+            yield return new object[] { 1, 28, 28, 32, 3, 1, 1, 1, 1, true, true, 5, true };
+            yield return new object[] { 3, 32, 32, 32, 3, 1, 1, 1, 1, true, true, 3, false };
+            yield return new object[] { 2, 9, 13, 33, 3, 1, 1, 1, 1, false, false, 37, false };
+            yield return new object[] { 3, 15, 6, 64, 3, 1, 0, 1, 1, true, false, 2, false };
+            // Rows of 16 or more outputs go straight into y, 32 a step with the last block shifted left: 41 wide
+            // (a second, overlapping step), 18 wide with Cout 7 (the padded channels of the last block not stored).
+            yield return new object[] { 2, 5, 41, 8, 3, 1, 1, 1, 1, true, true, 3, false };
+            yield return new object[] { 3, 4, 20, 7, 3, 1, 0, 1, 1, true, false, 2, false };
         }
 
         public static IEnumerable<object[]> DirectShapesOnEveryIsa()
@@ -71,6 +82,8 @@ namespace CnnGen.Tests.Kernels.Dense
                 yield return new object[] { 1, 28, 28, 6, 5, 0, true, isa };
                 yield return new object[] { 6, 12, 12, 12, 5, 0, false, isa };
                 yield return new object[] { 3, 11, 5, 7, 3, 1, true, isa };
+                yield return new object[] { 1, 28, 28, 32, 3, 1, true, isa };
+                yield return new object[] { 3, 10, 7, 33, 3, 1, false, isa };
             }
         }
 

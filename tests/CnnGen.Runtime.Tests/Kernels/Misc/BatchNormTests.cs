@@ -41,6 +41,8 @@ namespace CnnGen.Tests.Kernels.Misc
         [InlineData(37, 8, 256)]  // parallel over channels
         [InlineData(100, 700, 1)] // BatchNorm1d, parallel
         [InlineData(3, 2, 13)]
+        [InlineData(5, 3, 49)]    // 7×7: the 32-float double-sum loop, then the 8-float one, then a scalar tail
+        [InlineData(4, 6, 64)]    // 8×8: whole 32-float steps only
         public void Training_forward_backward_and_running_stats_match_reference(int n, int c, int spatial)
         {
             int size = n * c * spatial;

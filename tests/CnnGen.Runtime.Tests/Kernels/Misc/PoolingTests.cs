@@ -34,6 +34,9 @@ namespace CnnGen.Tests.Kernels.Misc
             new object[] { 3, 2, 10, 14, 2, 2, 0, 1, false },   // narrow rows: 7 outputs, two overlapping 4-wide blocks
             new object[] { 2, 3, 12, 10, 2, 2, 0, 1, false },   // 5 outputs a row
             new object[] { 2, 2, 9, 11, 2, 2, 0, 1, false },    // odd input: the last column is never read
+            new object[] { 2, 3, 28, 28, 2, 2, 0, 1, false },   // SimpleCnn's pool1: 14 outputs a row
+            new object[] { 2, 2, 9, 10, 2, 2, 0, 2, false },    // 2×2 stride 2 but dilated: not the plain 2×2 window
+            new object[] { 1, 2, 5, 6, 2, 2, 0, 1, false },     // 3 outputs a row: the scalar loop, odd last row
         };
 
         private static Pool2dShape Shape(int c, int h, int w, int k, int s, int p, int d, bool ceil, bool countIncludePad = true)
@@ -143,8 +146,16 @@ namespace CnnGen.Tests.Kernels.Misc
         }
 
         [Theory]
-        [MemberData(nameof(Configs))]
-        public void MaxPool_forward_and_backward_match_reference(int n, int c, int h, int w, int k, int st, int p, int d, bool ceil)
+        [MemberData(nameof(ConfigsOnEveryIsa))]
+        public void MaxPool_forward_and_backward_match_reference(int n, int c, int h, int w, int k, int st, int p, int d, bool ceil, int isaCode)
+        {
+            var before = Cpu.Gemm.Sgemm.ForcedIsa;
+            Cpu.Gemm.Sgemm.ForcedIsa = (Cpu.Gemm.Sgemm.Isa)isaCode;
+            try { MaxPoolForwardAndBackward(n, c, h, w, k, st, p, d, ceil); }
+            finally { Cpu.Gemm.Sgemm.ForcedIsa = before; }
+        }
+
+        private static void MaxPoolForwardAndBackward(int n, int c, int h, int w, int k, int st, int p, int d, bool ceil)
         {
             var s = Shape(c, h, w, k, st, p, d, ceil);
             float[] x = SmallIntegers(n * s.InputSize, 11); // ties everywhere: the first maximum must win
