@@ -92,7 +92,7 @@ namespace CnnGen.Cpu.Winograd
         private static void Run(float* x, float* w, float* bias, float* y, int n, in Plan plan, bool adjoint, bool relu)
         {
             float* u = WinogradScratch.Weights(16L * plan.CoutPad * plan.Cin);
-            WinogradTransforms.Weights(w, u, plan.Cout, plan.Cin, plan.CoutPad, adjoint);
+            WinogradTransforms.Weights(w, u, plan.Cout, plan.Cin, plan.CoutPad, adjoint, plan.Vector);
 
             var job = new Job { X = x, U = u, Bias = bias, Y = y, Plan = plan, N = n, Relu = relu };
             long tileRows = (long)n * plan.TH;
@@ -114,15 +114,17 @@ namespace CnnGen.Cpu.Winograd
 
             int nr = Sgemm.NR(p.Isa), l = p.L;
             long planeFloats = (long)(p.BlockRows + 1) * l + 32;
-            float* v = WinogradScratch.Inputs(16L * p.Cin * p.VStride);
-            float* m = WinogradScratch.Products(16L * p.ChannelBlock * p.ColumnsMax + 32);
-            float* planes = WinogradScratch.Planes(4 * planeFloats + 2 * ((l + 7) & ~7) + 16);
-            float* row = planes + 4 * planeFloats;
+            // The 16 matrices of V (and of M) are read and written together, one row of each at a time: one
+            // cache line of skew between them keeps those 16 rows in different L1 sets (whole multiples of
+            // 4 KiB apart, all 16 would compete for the 12 ways of one set).
+            long xiV = (long)p.Cin * p.VStride + 16, xiM = (long)p.ChannelBlock * p.ColumnsMax + 16;
+            float* v = WinogradScratch.Inputs(16 * xiV);
+            float* m = WinogradScratch.Products(16 * xiM + 32);
+            float* planes = WinogradScratch.Planes(4 * planeFloats);
             long outFloats = (long)p.BlockRows * l + 16;
             float* outs = WinogradScratch.Outputs(4 * outFloats);
             long inPlane = (long)p.H * p.W, inSample = p.Cin * inPlane;
             long outPlane = (long)p.OH * p.OW, outSample = p.Cout * outPlane;
-            long xiV = (long)p.Cin * p.VStride, xiM = (long)p.ChannelBlock * p.ColumnsMax;
 
             for (long b0 = first; b0 < end; b0 += p.BlockRows)
             {
@@ -138,7 +140,7 @@ namespace CnnGen.Cpu.Winograd
                     for (int c = 0; c < p.Cin; c++)
                     {
                         WinogradTransforms.ParityPlanes(xs + c * inPlane, p.H, p.W, p.Pad, ty0, rows, l, p.Vector,
-                            planes, planes + planeFloats, planes + 2 * planeFloats, planes + 3 * planeFloats, row);
+                            planes, planes + planeFloats, planes + 2 * planeFloats, planes + 3 * planeFloats);
                         WinogradTransforms.InputTiles(planes, planes + planeFloats, planes + 2 * planeFloats, planes + 3 * planeFloats,
                             l, rows * l, p.Vector, v + (long)c * p.VStride + columns, xiV);
                     }
@@ -224,7 +226,7 @@ namespace CnnGen.Cpu.Winograd
         /// <summary>M[16][channel block][T].</summary>
         public static float* Products(long floats) => Get(ref _products, floats);
 
-        /// <summary>The four parity planes of one channel and one padded row.</summary>
+        /// <summary>The four parity planes of one channel.</summary>
         public static float* Planes(long floats) => Get(ref _planes, floats);
 
         /// <summary>The four outputs of each tile of one channel, before they are interleaved into rows.</summary>

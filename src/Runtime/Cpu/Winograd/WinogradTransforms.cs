@@ -30,10 +30,40 @@ namespace CnnGen.Cpu.Winograd
         /// gradient (w is then [cin][cout][3][3] in the original layer's terms).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Weights(float* w, float* u, int cout, int cin, int coutPad, bool adjoint)
+        public static void Weights(float* w, float* u, int cout, int cin, int coutPad, bool adjoint, bool vector)
         {
             const int mr = Sgemm.MR;
             long plane = (long)coutPad * cin;
+            if (vector)
+            {
+                // One panel's MR filters per step, one per lane: gathered tap by tap, stored as the panel's MR
+                // contiguous values (a masked store: the two spare lanes would overwrite the next entry).
+                Vector256<int> lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+                Vector256<int> index = lanes * Vector256.Create(adjoint ? 9 : cin * 9);
+                Vector256<float> store = Vector256.LessThan(lanes, Vector256.Create(mr)).AsSingle();
+                for (int p0 = 0; p0 < coutPad; p0 += mr)
+                {
+                    Vector256<float> valid = Vector256.LessThan(lanes, Vector256.Create(Math.Min(mr, cout - p0))).AsSingle();
+                    for (int ci = 0; ci < cin; ci++)
+                    {
+                        float* f = adjoint ? w + ((long)ci * cout + p0) * 9 + 8 : w + ((long)p0 * cin + ci) * 9;
+                        int step = adjoint ? -1 : 1;
+                        Vector256<float> g0 = Tap(f, 0), g1 = Tap(f, step), g2 = Tap(f, 2 * step), g3 = Tap(f, 3 * step), g4 = Tap(f, 4 * step);
+                        Vector256<float> g5 = Tap(f, 5 * step), g6 = Tap(f, 6 * step), g7 = Tap(f, 7 * step), g8 = Tap(f, 8 * step);
+                        var half = Vector256.Create(0.5f);
+                        Vector256<float> h10 = half * (g0 + g3 + g6), h11 = half * (g1 + g4 + g7), h12 = half * (g2 + g5 + g8);
+                        Vector256<float> h20 = half * (g0 - g3 + g6), h21 = half * (g1 - g4 + g7), h22 = half * (g2 - g5 + g8);
+                        float* dst = u + (long)p0 * cin + (long)ci * mr;
+                        VectorRow(dst, plane, 0, g0, g1, g2, store);
+                        VectorRow(dst, plane, 1, h10, h11, h12, store);
+                        VectorRow(dst, plane, 2, h20, h21, h22, store);
+                        VectorRow(dst, plane, 3, g6, g7, g8, store);
+                    }
+
+                    Vector256<float> Tap(float* f, int t) => Avx2.GatherMaskVector256(Vector256<float>.Zero, f + t, index, valid, 4);
+                }
+                return;
+            }
             for (int co = 0; co < coutPad; co++)
             {
                 float* panel = u + (long)(co / mr) * mr * cin + co % mr;
@@ -74,52 +104,74 @@ namespace CnnGen.Cpu.Winograd
                 dst[(4 * i + 2) * plane] = 0.5f * (a - b + c);
                 dst[(4 * i + 3) * plane] = c;
             }
+
+            static void VectorRow(float* dst, long plane, int i, Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> mask)
+            {
+                var half = Vector256.Create(0.5f);
+                Avx.MaskStore(dst + (4 * i) * plane, mask, a);
+                Avx.MaskStore(dst + (4 * i + 1) * plane, mask, half * (a + b + c));
+                Avx.MaskStore(dst + (4 * i + 2) * plane, mask, half * (a - b + c));
+                Avx.MaskStore(dst + (4 * i + 3) * plane, mask, c);
+            }
         }
 
         /// <summary>
         /// The parity planes of plane rows [0, rows] for tile rows starting at <paramref name="ty0"/>: plane row r
         /// holds padded input rows 2(ty0 + r) (EE, EO) and 2(ty0 + r) + 1 (OE, OO), split into even and odd
         /// columns, L of each. x is one channel's [h, w] plane; rows and columns outside it are zero (padding).
-        /// <paramref name="row"/> is scratch for one padded row (2·RoundUp(L, 8) + 16 floats).
+        /// The vector form may write up to 7 floats past the last row.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void ParityPlanes(float* x, int h, int w, int pad, int ty0, int rows, int l, bool vector,
-            float* ee, float* eo, float* oe, float* oo, float* row)
+            float* ee, float* eo, float* oe, float* oo)
         {
             for (int r = 0; r <= rows; r++)
             {
                 int iy = 2 * (ty0 + r) - pad;
-                SplitRow(x, h, w, pad, iy, l, vector, ee + r * l, eo + r * l, row);
-                SplitRow(x, h, w, pad, iy + 1, l, vector, oe + r * l, oo + r * l, row);
+                SplitRow(x, h, w, pad, iy, l, vector, ee + r * l, eo + r * l);
+                SplitRow(x, h, w, pad, iy + 1, l, vector, oe + r * l, oo + r * l);
             }
         }
 
-        /// <summary>even[k] = u[2k], odd[k] = u[2k + 1] for k &lt; L, u being input row iy padded by pad zeros on the left (and zeros past its end). May write up to 7 floats past L.</summary>
+        /// <summary>even[k] = u[2k], odd[k] = u[2k + 1] for k &lt; L, u being input row iy shifted right by pad (zero outside the image).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void SplitRow(float* x, int h, int w, int pad, int iy, int l, bool vector, float* even, float* odd, float* u)
+        private static void SplitRow(float* x, int h, int w, int pad, int iy, int l, bool vector, float* even, float* odd)
         {
-            int width = 2 * ((l + 7) & ~7);
-            new Span<float>(u, width).Clear();
-            if ((uint)iy < (uint)h) new ReadOnlySpan<float>(x + (long)iy * w, w).CopyTo(new Span<float>(u + pad, w));
-            int k = 0;
+            bool inside = (uint)iy < (uint)h;
+            float* src = x + (long)iy * w; // u[i] = src[i − pad] where 0 ≤ i − pad < w
             if (vector)
             {
-                for (; k < l; k += 8)
+                if (!inside)
                 {
-                    Vector256<float> a = Avx.LoadVector256(u + 2 * k), b = Avx.LoadVector256(u + 2 * k + 8);
-                    // Shuffle takes (a0 a2 b0 b2 | a4 a6 b4 b6); the 64-bit permute (0 2 1 3) puts them in order.
+                    for (int k = 0; k < l; k += 8)
+                    {
+                        Avx.Store(even + k, Vector256<float>.Zero);
+                        Avx.Store(odd + k, Vector256<float>.Zero);
+                    }
+                    return;
+                }
+                Vector256<int> lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), width = Vector256.Create(w);
+                for (int k = 0; k < l; k += 8)
+                {
+                    // Masked loads read only the columns inside the row (the padding reads as zero, nothing
+                    // outside the row is touched); then the shuffle takes (a0 a2 b0 b2 | a4 a6 b4 b6) and the
+                    // 64-bit permute (0 2 1 3) puts them in order.
+                    int i0 = 2 * k - pad;
+                    Vector256<int> ia = lanes + Vector256.Create(i0), ib = ia + Vector256.Create(8);
+                    Vector256<float> ma = (Vector256.GreaterThan(ia, Vector256.Create(-1)) & Vector256.LessThan(ia, width)).AsSingle();
+                    Vector256<float> mb = (Vector256.GreaterThan(ib, Vector256.Create(-1)) & Vector256.LessThan(ib, width)).AsSingle();
+                    Vector256<float> a = Avx.MaskLoad(src + i0, ma), b = Avx.MaskLoad(src + i0 + 8, mb);
                     Vector256<float> ev = Avx.Shuffle(a, b, 0b10_00_10_00), od = Avx.Shuffle(a, b, 0b11_01_11_01);
                     Avx.Store(even + k, Avx2.Permute4x64(ev.AsDouble(), 0b11_01_10_00).AsSingle());
                     Avx.Store(odd + k, Avx2.Permute4x64(od.AsDouble(), 0b11_01_10_00).AsSingle());
                 }
+                return;
             }
-            else
+            for (int k = 0; k < l; k++)
             {
-                for (; k < l; k++)
-                {
-                    even[k] = u[2 * k];
-                    odd[k] = u[2 * k + 1];
-                }
+                int ie = 2 * k - pad, io = ie + 1;
+                even[k] = inside && (uint)ie < (uint)w ? src[ie] : 0f;
+                odd[k] = inside && (uint)io < (uint)w ? src[io] : 0f;
             }
         }
 
@@ -239,7 +291,7 @@ namespace CnnGen.Cpu.Winograd
             s0 = m0 + m1 + m2; s1 = m1 - m2 - m3;
         }
 
-        /// <summary>dst[2t] = even[t], dst[2t + 1] = odd[t] for the first <paramref name="width"/> outputs (an odd width drops the last odd one).</summary>
+        /// <summary>dst[2t] = even[t], dst[2t + 1] = odd[t] for the first <paramref name="width"/> outputs (an odd width drops the last odd one); the vector form reads up to 8 floats past width/2.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Interleave(float* even, float* odd, float* dst, int width, bool vector)
         {
@@ -248,12 +300,20 @@ namespace CnnGen.Cpu.Winograd
             {
                 for (; 2 * t + 16 <= width; t += 8)
                 {
-                    Vector256<float> a = Avx.LoadVector256(even + t), b = Avx.LoadVector256(odd + t);
-                    // Unpack gives (a0 b0 a1 b1 | a4 b4 a5 b5) and (a2 b2 a3 b3 | a6 b6 a7 b7); the lane permutes order them.
-                    Vector256<float> lo = Avx.UnpackLow(a, b), hi = Avx.UnpackHigh(a, b);
-                    Avx.Store(dst + 2 * t, Avx.Permute2x128(lo, hi, 0x20));
-                    Avx.Store(dst + 2 * t + 8, Avx.Permute2x128(lo, hi, 0x31));
+                    Pair(even + t, odd + t, out Vector256<float> first, out Vector256<float> second);
+                    Avx.Store(dst + 2 * t, first);
+                    Avx.Store(dst + 2 * t + 8, second);
                 }
+                int rest = width - 2 * t;
+                if (rest > 0)
+                {
+                    // The last part of the row (under 16 outputs), by masked stores that leave what follows alone.
+                    Pair(even + t, odd + t, out Vector256<float> first, out Vector256<float> second);
+                    Vector256<int> lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), n = Vector256.Create(rest);
+                    Avx.MaskStore(dst + 2 * t, Vector256.LessThan(lanes, n).AsSingle(), first);
+                    Avx.MaskStore(dst + 2 * t + 8, Vector256.LessThan(lanes + Vector256.Create(8), n).AsSingle(), second);
+                }
+                return;
             }
             for (; 2 * t + 1 < width; t++)
             {
@@ -261,6 +321,16 @@ namespace CnnGen.Cpu.Winograd
                 dst[2 * t + 1] = odd[t];
             }
             if (2 * t < width) dst[2 * t] = even[t];
+        }
+
+        /// <summary>(e0 o0 … e3 o3) and (e4 o4 … e7 o7): unpack gives (e0 o0 e1 o1 | e4 o4 e5 o5) and (e2 o2 e3 o3 | e6 o6 e7 o7), the lane permutes order them.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Pair(float* even, float* odd, out Vector256<float> first, out Vector256<float> second)
+        {
+            Vector256<float> a = Avx.LoadVector256(even), b = Avx.LoadVector256(odd);
+            Vector256<float> lo = Avx.UnpackLow(a, b), hi = Avx.UnpackHigh(a, b);
+            first = Avx.Permute2x128(lo, hi, 0x20);
+            second = Avx.Permute2x128(lo, hi, 0x31);
         }
     }
 }
