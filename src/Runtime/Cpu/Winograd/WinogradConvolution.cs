@@ -15,7 +15,8 @@ namespace CnnGen.Cpu.Winograd
     /// tile columns of the block, see <see cref="WinogradTransforms"/>); then for each ξ of the 16 transform
     /// points M[ξ][Cout][T] = U[ξ][Cout][Cin] · V[ξ][Cin][T], by the GEMM's register-tiled micro-kernel reading V
     /// in place; then the output transform (plus bias and ReLU) writes the block's output rows. The weights
-    /// are transformed once per call into U. T is chosen so V stays within about half of the 2 MiB L2; the
+    /// are transformed into U once per call, or once for as long as they do not change (see
+    /// <see cref="TransformedWeights"/>). T is chosen so V stays within about a quarter of the 2 MiB L2; the
     /// products are made and consumed a few output channels at a time so M stays small. Threads take
     /// contiguous ranges of tile rows across the batch (a single sample is split by its tile rows); every
     /// output is computed the same way whatever the split, so results do not depend on the thread count.
@@ -60,7 +61,8 @@ namespace CnnGen.Cpu.Winograd
             public readonly Sgemm.Isa Isa;
             public readonly bool Vector;
 
-            // V of one block within about half the L2 (2 MiB per core): 128 Ki floats.
+            // V of one block within about a quarter of the L2 (2 MiB per core): 128 Ki floats. Blocks a quarter
+            // and half that size measured the same.
             private const int VFloats = 128 * 1024;
 
             public Plan(int cin, int h, int w, int cout, int pad, int oh, int ow, Sgemm.Isa isa)
@@ -91,8 +93,7 @@ namespace CnnGen.Cpu.Winograd
 
         private static void Run(float* x, float* w, float* bias, float* y, int n, in Plan plan, bool adjoint, bool relu)
         {
-            float* u = WinogradScratch.Weights(16L * plan.CoutPad * plan.Cin);
-            WinogradTransforms.Weights(w, u, plan.Cout, plan.Cin, plan.CoutPad, adjoint, plan.Vector);
+            float* u = TransformedWeights.Get(w, plan.Cout, plan.Cin, plan.CoutPad, adjoint, plan.Vector);
 
             var job = new Job { X = x, U = u, Bias = bias, Y = y, Plan = plan, N = n, Relu = relu };
             long tileRows = (long)n * plan.TH;
@@ -217,7 +218,7 @@ namespace CnnGen.Cpu.Winograd
         [ThreadStatic] private static float[]? _planes;
         [ThreadStatic] private static float[]? _outputs;
 
-        /// <summary>The transformed weights U, written by the calling thread and read by every worker of the call.</summary>
+        /// <summary>Transformed weights U too large to keep (<see cref="TransformedWeights"/>), written by the calling thread and read by every worker of the call.</summary>
         public static float* Weights(long floats) => Get(ref _weights, floats);
 
         /// <summary>V[16][Cin][T] of one block.</summary>

@@ -128,6 +128,31 @@ namespace CnnGen.Tests.Kernels.Dense
             Assert.Equal(s.OutChannels * 9, nanOutputs); // the NaN is inside the image: 9 windows per output channel hold it
         }
 
+        [Fact]
+        public void Weights_changed_in_place_between_calls_are_seen()
+        {
+            // The forward's transformed weights are kept between calls while the weights stay the same; an update
+            // in place (as an optimiser makes) must be seen, and a square layer's forward and input-gradient forms
+            // (same shape, same weights, different transforms) must not be mixed up.
+            Conv2dShape s = DenseReference.ConvShape(24, 6, 5, 24, 3, 1, 1, 1, 1);
+            const int n = 2;
+            var rng = new Random(5);
+            float[] x = DenseReference.Random(rng, n * s.InputSize), wt = DenseReference.Random(rng, s.WeightSize);
+            float[] y = new float[n * s.OutputSize], dy = DenseReference.Random(rng, y.Length), dx = new float[x.Length], dw = new float[wt.Length];
+            for (int step = 0; step < 3; step++)
+            {
+                Conv2dKernel.Forward(new(x), new(wt), FloatBuffer.Empty, new(y), n, in s, Epilogue.None);
+                var (yRef, yScale) = DenseReference.ConvForward(x, wt, null, n, s, relu: false);
+                DenseReference.AssertClose(yRef, yScale, y, $"step {step} y", Tolerance);
+
+                Conv2dKernel.Backward(new(x), new(wt), new(y), new(dy), new(dx), new(dw), FloatBuffer.Empty, n, in s, Epilogue.None);
+                var g = DenseReference.ConvBackward(x, wt, dy, n, s);
+                DenseReference.AssertClose(g.Dx, g.DxScale, dx, $"step {step} dx", Tolerance);
+
+                wt[step * 7 % wt.Length] += 0.5f; // one weight changes in place, as a training step would change them all
+            }
+        }
+
         private static void WithIsa(Sgemm.Isa isa, Action body)
         {
             Sgemm.Isa? before = Sgemm.ForcedIsa;
