@@ -17,6 +17,9 @@ namespace CnnGen.Cpu
     /// With two or more samples and threads the batch is split into one contiguous chunk per thread (each with
     /// its own im2col scratch, and in the backward its own partial weight gradient, reduced once in chunk order
     /// so results do not depend on scheduling); a single sample parallelises inside the GEMM instead.
+    /// Few-channel layers go to <see cref="Conv2dDirect"/>; 3×3 stride-1 layers with 8 or more input and output
+    /// channels go to <see cref="WinogradConvolution"/> (forward and input gradient; the weight and bias
+    /// gradients stay here).
     /// </remarks>
     public static unsafe class Conv2dKernel
     {
