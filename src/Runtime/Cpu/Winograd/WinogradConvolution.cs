@@ -25,8 +25,10 @@ namespace CnnGen.Cpu.Winograd
     /// </remarks>
     internal static unsafe class WinogradConvolution
     {
-        // Below this many input or output channels the transforms cost more than the saved multiplies
-        // (and the first layers, with 1 or 3 input channels, have their own paths).
+        // From 8 input and output channels on, every shape measured ran faster than im2col + GEMM (one thread,
+        // batch 64: 8→32 channels on 14×14 0.90 → 0.72 ms, 64 on 2×2 0.52 → 0.46 ms, up to 2.4× on 256 channels
+        // on 8×8). Fewer channels were not tried: the first layers (1 or 3 input channels) keep their paths, and
+        // on AVX-512 the direct path takes layers of up to 16 output channels before this one is asked.
         private const int MinChannels = 8;
 
         /// <summary>Whether <see cref="Forward"/> (and <see cref="InputGradient"/>, whose padding 2 − p it needs) take this shape.</summary>
