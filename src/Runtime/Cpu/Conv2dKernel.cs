@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using CnnGen.Cpu.Gemm;
 using CnnGen.Cpu.Threading;
+using CnnGen.Cpu.Winograd;
 using CnnGen.Shapes;
 
 namespace CnnGen.Cpu
@@ -16,6 +17,9 @@ namespace CnnGen.Cpu
     /// With two or more samples and threads the batch is split into one contiguous chunk per thread (each with
     /// its own im2col scratch, and in the backward its own partial weight gradient, reduced once in chunk order
     /// so results do not depend on scheduling); a single sample parallelises inside the GEMM instead.
+    /// Few-channel layers go to <see cref="Conv2dDirect"/>; 3×3 stride-1 layers with 8 or more input and output
+    /// channels go to <see cref="WinogradConvolution"/> (forward and input gradient; the weight and bias
+    /// gradients stay here).
     /// </remarks>
     public static unsafe class Conv2dKernel
     {
@@ -37,6 +41,11 @@ namespace CnnGen.Cpu
                 if (Conv2dDirect.Applies(in s))
                 {
                     Conv2dDirect.Forward(px, pw, pb, py, n, in s, epilogue == Epilogue.ReLU);
+                    return;
+                }
+                if (WinogradConvolution.Applies(in s))
+                {
+                    WinogradConvolution.Forward(px, pw, pb, py, n, in s, epilogue == Epilogue.ReLU);
                     return;
                 }
                 var job = new Job { X = px, W = pw, Bias = pb, Y = py, S = s, N = n, Relu = epilogue == Epilogue.ReLU };
@@ -87,8 +96,12 @@ namespace CnnGen.Cpu
                     return;
                 }
 
+                // A 3×3 stride-1 convolution's input gradient is itself such a convolution (of dy, by the turned
+                // weights), which Winograd does with fewer multiplies; the weight and bias gradients stay below.
+                bool winogradDx = pdx != null && WinogradConvolution.Applies(in s);
+                if (winogradDx) WinogradConvolution.InputGradient(pdy, pw, pdx, n, in s);
 
-                var job = new Job { X = px, W = pw, Dy = pdy, Dx = pdx, DW = pdw, DB = pdb, S = s, N = n };
+                var job = new Job { X = px, W = pw, Dy = pdy, Dx = winogradDx ? null : pdx, DW = pdw, DB = pdb, S = s, N = n };
                 Plan(ref job);
                 int partialSize = s.WeightSize + s.OutChannels;
                 if (job.Chunks > 1)

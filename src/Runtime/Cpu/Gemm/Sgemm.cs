@@ -55,8 +55,8 @@ namespace CnnGen.Cpu.Gemm
         // Register tile: MR rows of C by NR columns. 6×32 with 512-bit vectors is 12 accumulators (of 32
         // registers), enough independent FMA chains to hide the FMA latency; 6×16 with 256-bit vectors is
         // the same 12 accumulators of the 16 AVX2 registers.
-        private const int MR = 6;
-        private static int NR(Isa isa) => isa == Isa.Vector512 ? 32 : 16;
+        internal const int MR = 6;
+        internal static int NR(Isa isa) => isa == Isa.Vector512 ? 32 : 16;
 
         // Cache blocking. A KC×NR panel of B (32 KB at NR=32) sits in L1 while the micro-kernel walks the
         // MC×KC block of A (120 KB) that sits in L2; the KC×NC block of B goes to L2/L3.
@@ -248,18 +248,18 @@ namespace CnnGen.Cpu.Gemm
                                             ColumnBias = job.Epilogue.ColumnBias == null ? null : job.Epilogue.ColumnBias + col,
                                             Relu = job.Epilogue.Relu,
                                         };
-                                        MicroKernel(isa, kc, pa, pb, cTile, job.Ldc, accumulate, &e);
+                                        MicroKernel(isa, kc, pa, pb, nr, cTile, job.Ldc, accumulate, &e);
                                     }
                                     else
                                     {
-                                        MicroKernel(isa, kc, pa, pb, cTile, job.Ldc, accumulate, null);
+                                        MicroKernel(isa, kc, pa, pb, nr, cTile, job.Ldc, accumulate, null);
                                     }
                                     continue;
                                 }
                                 else
                                 {
                                     // Edge tile: compute the whole padded tile aside, keep the part inside C.
-                                    MicroKernel(isa, kc, pa, pb, tile, nr, false, null);
+                                    MicroKernel(isa, kc, pa, pb, nr, tile, nr, false, null);
                                     for (int r = 0; r < mrr; r++)
                                     {
                                         float* src = tile + r * nr;
@@ -427,14 +427,23 @@ namespace CnnGen.Cpu.Gemm
             Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
         }
 
+        /// <summary>
+        /// One full register tile for callers that lay out their own operands: C[MR×NR(isa)] (+)= Apanel · B, with
+        /// Apanel packed as <see cref="PackA"/> does (for each p, MR values side by side) and B[kc×NR] read in place,
+        /// row p at <paramref name="b"/> + p·<paramref name="ldb"/> (a matrix whose width is a multiple of NR needs
+        /// no packing of B).
+        /// </summary>
+        internal static void MicroKernel(Isa isa, int kc, float* pa, float* b, long ldb, float* c, int ldc, bool accumulate) =>
+            MicroKernel(isa, kc, pa, b, ldb, c, ldc, accumulate, null);
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void MicroKernel(Isa isa, int kc, float* pa, float* pb, float* c, int ldc, bool accumulate, TileEpilogue* e)
+        private static void MicroKernel(Isa isa, int kc, float* pa, float* pb, long ldb, float* c, int ldc, bool accumulate, TileEpilogue* e)
         {
-            if (isa == Isa.Vector512) Micro512(kc, pa, pb, c, ldc, accumulate, e);
-            else if (isa == Isa.Vector256) Micro256(kc, pa, pb, c, ldc, accumulate, e);
+            if (isa == Isa.Vector512) Micro512(kc, pa, pb, ldb, c, ldc, accumulate, e);
+            else if (isa == Isa.Vector256) Micro256(kc, pa, pb, ldb, c, ldc, accumulate, e);
             else
             {
-                MicroScalar(kc, pa, pb, c, ldc, accumulate);
+                MicroScalar(kc, pa, pb, ldb, c, ldc, accumulate);
                 if (e != null)
                     for (int r = 0; r < MR; r++)
                         ApplyEpilogue(c + (long)r * ldc, NR(isa), r, 0, new GemmEpilogue { RowBias = e->RowBias, ColumnBias = e->ColumnBias, Relu = e->Relu });
@@ -448,9 +457,9 @@ namespace CnnGen.Cpu.Gemm
             public bool Relu;
         }
 
-        /// <summary>C[6×32] (+)= Apanel[6×kc] · Bpanel[kc×32], twelve zmm accumulators.</summary>
+        /// <summary>C[6×32] (+)= Apanel[6×kc] · B[kc×32] (row stride ldb: 32 in a packed panel), twelve zmm accumulators.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Micro512(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate, TileEpilogue* e)
+        private static void Micro512(int kc, float* pa, float* pb, long ldb, float* c, int ldc, bool accumulate, TileEpilogue* e)
         {
             Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
             Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -470,7 +479,7 @@ namespace CnnGen.Cpu.Gemm
                 a = Vector512.Create(pa[5]);
                 c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
                 pa += MR;
-                pb += 32;
+                pb += ldb;
             }
             Store512(c, c00, c01, accumulate, e, 0); c += ldc;
             Store512(c, c10, c11, accumulate, e, 1); c += ldc;
@@ -512,9 +521,9 @@ namespace CnnGen.Cpu.Gemm
             Vector512.Store(v1, c + 16);
         }
 
-        /// <summary>C[6×16] (+)= Apanel[6×kc] · Bpanel[kc×16], twelve ymm accumulators.</summary>
+        /// <summary>C[6×16] (+)= Apanel[6×kc] · B[kc×16] (row stride ldb), twelve ymm accumulators.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Micro256(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate, TileEpilogue* e)
+        private static void Micro256(int kc, float* pa, float* pb, long ldb, float* c, int ldc, bool accumulate, TileEpilogue* e)
         {
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
             Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -534,7 +543,7 @@ namespace CnnGen.Cpu.Gemm
                 a = Vector256.Create(pa[5]);
                 c50 = Vector256.FusedMultiplyAdd(a, b0, c50); c51 = Vector256.FusedMultiplyAdd(a, b1, c51);
                 pa += MR;
-                pb += 16;
+                pb += ldb;
             }
             Store256(c, c00, c01, accumulate, e, 0); c += ldc;
             Store256(c, c10, c11, accumulate, e, 1); c += ldc;
@@ -578,7 +587,7 @@ namespace CnnGen.Cpu.Gemm
 
         /// <summary>C[6×16] (+)= Apanel · Bpanel without SIMD, for hardware that has none.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void MicroScalar(int kc, float* pa, float* pb, float* c, int ldc, bool accumulate)
+        private static void MicroScalar(int kc, float* pa, float* pb, long ldb, float* c, int ldc, bool accumulate)
         {
             const int nr = 16;
             float* acc = stackalloc float[MR * nr];
@@ -592,7 +601,7 @@ namespace CnnGen.Cpu.Gemm
                     for (int j = 0; j < nr; j++) accRow[j] = MathF.FusedMultiplyAdd(ar, pb[j], accRow[j]);
                 }
                 pa += MR;
-                pb += nr;
+                pb += ldb;
             }
             for (int r = 0; r < MR; r++)
             {
