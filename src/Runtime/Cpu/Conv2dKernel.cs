@@ -18,8 +18,8 @@ namespace CnnGen.Cpu
     /// its own im2col scratch, and in the backward its own partial weight gradient, reduced once in chunk order
     /// so results do not depend on scheduling); a single sample parallelises inside the GEMM instead.
     /// Few-channel layers go to <see cref="Conv2dDirect"/>; 3×3 stride-1 layers with 8 or more input and output
-    /// channels go to <see cref="WinogradConvolution"/> (forward and input gradient; the weight and bias
-    /// gradients stay here).
+    /// channels go to <see cref="WinogradConvolution"/> (forward and input gradient), and their weight gradient to
+    /// <see cref="WinogradWeightGradient"/> where that pays (32+ channels each way, outputs 14+ wide); the rest stays here.
     /// </remarks>
     public static unsafe class Conv2dKernel
     {
@@ -97,9 +97,16 @@ namespace CnnGen.Cpu
                 }
 
                 // A 3×3 stride-1 convolution's input gradient is itself such a convolution (of dy, by the turned
-                // weights), which Winograd does with fewer multiplies; the weight and bias gradients stay below.
+                // weights), which Winograd does with fewer multiplies; the weight and bias gradients stay below,
+                // unless the weight gradient pays in the Winograd domain too and nothing is left for im2col.
                 bool winogradDx = pdx != null && WinogradConvolution.Applies(in s);
                 if (winogradDx) WinogradConvolution.InputGradient(pdy, pw, pdx, n, in s);
+                if ((pdx == null || winogradDx) && WinogradWeightGradient.Pays(in s))
+                {
+                    WinogradWeightGradient.Compute(px, pdy, pdw, n, in s);
+                    if (pdb != null) BiasGradient(pdy, pdb, n, in s);
+                    return;
+                }
 
                 var job = new Job { X = px, W = pw, Dy = pdy, Dx = winogradDx ? null : pdx, DW = pdw, DB = pdb, S = s, N = n };
                 Plan(ref job);
@@ -331,6 +338,19 @@ namespace CnnGen.Cpu
                         for (int co = 0; co < coutG; co++)
                             dst[(long)co * kG + r] = src[(long)r * coutG + co];
                 }
+            }
+        }
+
+        /// <summary>dBias[co] = Σ over samples and positions of dy[·, co, ·, ·], summed sample by sample as BackwardChunk does.</summary>
+        private static void BiasGradient(float* dy, float* db, int n, in Conv2dShape s)
+        {
+            int positions = s.OutHeight * s.OutWidth;
+            for (int co = 0; co < s.OutChannels; co++)
+            {
+                float sum = 0;
+                for (int i = 0; i < n; i++)
+                    sum += TensorPrimitives.Sum(new ReadOnlySpan<float>(dy + (long)i * s.OutputSize + (long)co * positions, positions));
+                db[co] = sum;
             }
         }
 
