@@ -90,7 +90,8 @@ def export_onnx(case):
     """Exports the case's network at its batch size (static shapes, as CnnGen's are) and returns the file."""
     import torch
     batch, (channels, size), _, _ = CASES[case]
-    path = os.path.join(ONNX_DIR, f"{case}.onnx")
+    # The batch is in the name: a model exported for another batch (an older case definition) is not reused.
+    path = os.path.join(ONNX_DIR, f"{case}-batch{batch}.onnx")
     if not os.path.exists(path):
         os.makedirs(ONNX_DIR, exist_ok=True)
         torch.manual_seed(1)
