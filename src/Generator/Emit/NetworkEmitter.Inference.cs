@@ -34,9 +34,10 @@ namespace CnnGen.Generator.Emit
             _w.Line("CheckInput(nameof(Predict), input.Length, batch);");
             _w.Line("if (logits.Length != (long)batch * Shapes.OutputSize)");
             _w.Line($"    throw new global::System.ArgumentException($\"{_spec.ClassName}.Predict: logits holds {{logits.Length}} floats, but {{batch}} samples need {{(long)batch * Shapes.OutputSize}}.\", nameof(logits));");
-            _w.Comment("Evaluation semantics whatever the mode, in the inference arena: grown to the batch, up to InferenceArenaFloats");
-            _w.Comment("(512 MiB) or maxBatch samples, whichever holds more; a larger batch runs in chunks of that.");
-            _w.Line("int capacity = (int)global::System.Math.Min(batch, global::System.Math.Max(_maxBatch, InferenceArenaFloats / InferenceFloatsPerSample));");
+            _w.Comment("Evaluation semantics whatever the mode, in the inference arena, InferenceChunk samples at a time (fewer if they");
+            _w.Comment("would need more than InferenceArenaFloats): a chunk's activations stay in cache from one layer to the next,");
+            _w.Comment("where a whole batch of 1000 would go through main memory at every layer.");
+            _w.Line("int capacity = (int)global::System.Math.Min(batch, global::System.Math.Max(1L, global::System.Math.Min(InferenceChunk, InferenceArenaFloats / InferenceFloatsPerSample)));");
             _w.Line("if (capacity > _inferenceCapacity) AllocateInference(capacity);");
             if (_inf.FoldedInto.Count > 0) _w.Line("FoldBatchNorms();");
             _w.Open("for (int start = 0; start < batch; start += _inferenceCapacity)");
@@ -58,7 +59,8 @@ namespace CnnGen.Generator.Emit
             var slots = _inf.SlotSizes;
             string slotText = slots.Count == 0 ? "no slots: the output is a view of the input" : $"slots of {string.Join(" + ", slots.Select(N))} floats";
             _w.Line($"private const long InferenceFloatsPerSample = Shapes.InputSize + {N(slots.Sum())}; // the input, and {slotText}");
-            _w.Line("private const long InferenceArenaFloats = 128L << 20; // 512 MiB: Predict of a whole data set runs in chunks, not in one arena of that size");
+            _w.Line("private const long InferenceArenaFloats = 128L << 20; // 512 MiB: the most one chunk may take, for very large samples");
+            _w.Line("private const long InferenceChunk = 64; // samples a pass: SimpleCnn at batch 1000 ran 18% faster in chunks of 64 than in one pass");
             _w.Line("private int _inferenceCapacity;");
             _w.Line("private float[] _inferenceData = null!;");
             _w.Line($"private {FB} _inferenceInput;");

@@ -197,7 +197,7 @@ namespace CnnGen.Generator.Emit
 
             _w.Summary($"Creates {_spec.ClassName} with PyTorch's default initialisation drawn from <paramref name=\"seed\"/>.\n"
                 + "Only the parameters are allocated here: training memory on the first ForwardBackward (for <paramref name=\"maxBatch\"/>\n"
-                + "samples, grown if a larger batch arrives), Predict's own smaller arena on the first Predict (grown to its batch).");
+                + "samples, grown if a larger batch arrives), Predict's own smaller arena on the first Predict (for up to 64 samples: larger batches run 64 at a time).");
             _w.Line("/// <param name=\"seed\">Seed for the initial weights and the dropout masks.</param>");
             _w.Line("/// <param name=\"maxBatch\">Largest training batch expected: the first ForwardBackward allocates activations and gradients for it.</param>");
             _w.Open($"public {_spec.ClassName}(int seed, int maxBatch = 64)");

@@ -198,7 +198,7 @@ namespace CnnGen.Generator.Parsing
         private static readonly ImmutableHashSet<string> GeneratedPrivateNames = ImmutableHashSet.Create(
             "Forward", "Backward", "CheckInput", "AllocateActivations", "AllocateGradients", "AllocateShared", "ArenaLength",
             "ActivationFloatsPerSample", "TransientFloatsPerSample", "GradientFloatsPerSample", "IndicesPerSample",
-            "ForwardInference", "AllocateInference", "FoldBatchNorms", "InferenceFloatsPerSample", "InferenceArenaFloats");
+            "ForwardInference", "AllocateInference", "FoldBatchNorms", "InferenceFloatsPerSample", "InferenceArenaFloats", "InferenceChunk");
 
         /// <summary>
         /// Whether a user member's name could be one the generated half declares (its fields all start with '_' or "s_",

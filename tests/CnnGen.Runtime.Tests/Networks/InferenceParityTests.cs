@@ -71,6 +71,25 @@ namespace CnnGen.Tests.Networks
 
         [Theory]
         [MemberData(nameof(Cases))]
+        public void A_batch_of_several_chunks_matches_PyTorch_in_every_chunk(string name)
+        {
+            // Predict runs 64 samples at a time: 148 samples (the 37 four times over) are chunks of 64, 64 and 20,
+            // whose boundaries fall inside the copies; every copy must still give PyTorch's logits.
+            var fixture = FixtureFile.Open(name + "_predict");
+            var model = Create(name);
+            Load(model, State(name, 'a'));
+            var x37 = fixture.File.ReadFloat("x37");
+            const int copies = 4;
+            var x = new float[copies * x37.Length];
+            for (int c = 0; c < copies; c++) x37.CopyTo(x, c * x37.Length);
+            var logits = new float[copies * 37 * model.OutputSize];
+            model.Predict(x, copies * 37, logits);
+            for (int c = 0; c < copies; c++)
+                fixture.Expect("logits_a37").AssertClose(logits.AsSpan(c * 37 * model.OutputSize, 37 * model.OutputSize).ToArray(), Rel, Abs);
+        }
+
+        [Theory]
+        [MemberData(nameof(Cases))]
         public void Predict_after_SGD_steps_in_train_mode_uses_the_new_weights_and_running_statistics(string name)
         {
             var fixture = FixtureFile.Open(name + "_predict");
