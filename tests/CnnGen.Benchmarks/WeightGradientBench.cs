@@ -45,8 +45,10 @@ namespace CnnGen.Benchmarks
                 double gemm = double.MaxValue, wino = double.MaxValue;
                 for (int r = 0; r < reps; r++)
                 {
+                    WinogradWeightGradient.DisabledOnThisThread = true;
                     gemm = Math.Min(gemm, CpuMilliseconds(() => Conv2dKernel.Backward(new FloatBuffer(x), new FloatBuffer(w), FloatBuffer.Empty,
                         new FloatBuffer(dy), FloatBuffer.Empty, new FloatBuffer(dw), new FloatBuffer(db), batch, in s, Epilogue.None)));
+                    WinogradWeightGradient.DisabledOnThisThread = false;
                     wino = Math.Min(wino, CpuMilliseconds(() => WinogradWeightGradient.Compute(x, dy, dw, batch, in s)));
                 }
                 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "| {0} ({1}→{2}, {3}×{3}) | {4:0.000} | {5:0.000} | {6:0.00}× |",

@@ -44,7 +44,10 @@ namespace CnnGen.Cpu.Winograd
         /// (a quarter of each 8×8 tile grid is edge padding).
         /// </summary>
         public static bool Pays(in Conv2dShape s) =>
-            Supports(in s) && s.InChannels >= 32 && s.OutChannels >= 32 && s.OutWidth >= 14;
+            !DisabledOnThisThread && Supports(in s) && s.InChannels >= 32 && s.OutChannels >= 32 && s.OutWidth >= 14;
+
+        /// <summary>Benchmark hook: convolutions started from this thread compute dW by im2col + GEMM (to compare the two).</summary>
+        [ThreadStatic] internal static bool DisabledOnThisThread;
 
         private struct Geometry
         {
