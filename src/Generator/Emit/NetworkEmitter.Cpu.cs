@@ -176,13 +176,15 @@ namespace CnnGen.Generator.Emit
             _w.Summary("The shared arena: the forward's transient activations and the backward's gradients both start at its beginning.");
             _w.Open("private void AllocateShared(long perSample)");
             _w.Line("_sharedData = global::System.GC.AllocateUninitializedArray<float>(ArenaLength(_capacity, perSample), pinned: true);");
-            _w.Line("int offset = 0;");
+            bool activationSlots = _exec.ActivationSlotSizes.Count > 0;
+            if (activationSlots) _w.Line("int offset = 0;");
             for (int k = 0; k < _exec.ActivationSlotSizes.Count; k++)
                 _w.Line($"_actSlot{k} = new {FB}(_sharedData, offset, _capacity * {N(_exec.ActivationSlotSizes[k])}); offset += _capacity * {N(_exec.ActivationSlotSizes[k])};");
             if (gradientFloats > 0)
             {
                 _w.Line("if (perSample < GradientFloatsPerSample) return;");
-                _w.Line("offset = 0;");
+                // The gradients start at the arena's beginning again: the transient activations are dead by then.
+                _w.Line(activationSlots ? "offset = 0;" : "int offset = 0;");
                 for (int k = 0; k < _exec.GradientSlotSizes.Count; k++)
                     _w.Line($"_gradSlot{k} = new {FB}(_sharedData, offset, _capacity * {N(_exec.GradientSlotSizes[k])}); offset += _capacity * {N(_exec.GradientSlotSizes[k])};");
                 if (_exec.ScratchSize > 0)
