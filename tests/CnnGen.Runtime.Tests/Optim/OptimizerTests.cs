@@ -204,10 +204,11 @@ namespace CnnGen.Tests.Optim
             FillGradients(ps, new Random(3));
             var optimizers = new Optimizer[] { new Sgd(ps, 0.01f, 0.9f, 1e-4f), new Sgd(ps, 0.01f), new Adam(ps), new AdamW(ps) };
             foreach (var o in optimizers) { o.Step(); o.Step(); } // warm up (JIT, first-step paths)
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++)
-                foreach (var o in optimizers) o.Step();
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(0, SteadyState.BytesAllocated(() =>
+            {
+                for (int i = 0; i < 20; i++)
+                    foreach (var o in optimizers) o.Step();
+            }));
         }
 
         // ---- state files ----

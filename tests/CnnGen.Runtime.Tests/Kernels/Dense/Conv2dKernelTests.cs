@@ -191,9 +191,7 @@ namespace CnnGen.Tests.Kernels.Dense
                 Conv2dKernel.Backward(x, w, y, dy, dx, dw, db, n, in s, Epilogue.ReLU);
             }
             Step();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Step();
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(0, SteadyState.BytesAllocated(Step));
         }
 
         [Fact]

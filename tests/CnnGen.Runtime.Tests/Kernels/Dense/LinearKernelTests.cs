@@ -111,17 +111,7 @@ namespace CnnGen.Tests.Kernels.Dense
                 LinearKernel.Backward(x, w, y, dy, dx, dw, db, n, inF, outF, Epilogue.ReLU);
             }
             Step();
-            // Scratch is per thread and per chunk: when the worker has not woken in time (a loaded machine), the calling
-            // thread runs its chunk too and grows that chunk's scratch once. So: a step that allocates nothing must
-            // come within a few, and a kernel that allocates on every call never gives one.
-            long allocated = -1;
-            for (int attempt = 0; attempt < 5 && allocated != 0; attempt++)
-            {
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                Step();
-                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            }
-            Assert.Equal(0, allocated);
+            Assert.Equal(0, SteadyState.BytesAllocated(Step));
         }
 
         [Fact]
