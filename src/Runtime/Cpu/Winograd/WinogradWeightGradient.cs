@@ -38,10 +38,10 @@ namespace CnnGen.Cpu.Winograd
             s.Kernel == 3 && s.Stride == 1 && s.Dilation == 1 && s.Groups == 1 && s.Padding <= 2;
 
         /// <summary>
-        /// Whether it also beats im2col + GEMM there. Measured (`CnnGen.Benchmarks dw`, one thread, batch 64): 1.1–1.45×
-        /// faster for 32 or more channels each way on outputs 14 wide or more (SimpleCnn's conv2, VGG's, ResNet-14's
-        /// second stage); slower with 16 channels (the transforms outweigh the small products) and on 7×7 outputs
-        /// (a quarter of each 8×8 tile grid is edge padding).
+        /// Whether it also beats im2col + GEMM there. Measured (`CnnGen.Benchmarks dw`, one thread, batch 64, quiet):
+        /// 1.3–2.0× faster for 32 or more channels each way on outputs 14 wide or more (SimpleCnn's conv2, VGG's,
+        /// ResNet-14's second stage); slower with 16 channels (0.70×: the transforms outweigh the small products) and
+        /// on 7×7 outputs (0.89×: a quarter of each 8×8 tile grid is edge padding).
         /// </summary>
         public static bool Pays(in Conv2dShape s) =>
             !DisabledOnThisThread && Supports(in s) && s.InChannels >= 32 && s.OutChannels >= 32 && s.OutWidth >= 14;
