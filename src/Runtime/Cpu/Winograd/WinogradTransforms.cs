@@ -133,9 +133,13 @@ namespace CnnGen.Cpu.Winograd
             }
         }
 
-        /// <summary>even[k] = u[2k], odd[k] = u[2k + 1] for k &lt; L, u being input row iy shifted right by pad (zero outside the image).</summary>
+        /// <summary>
+        /// even[k] = u[2k], odd[k] = u[2k + 1] for k &lt; L, u being row iy of the [h, w] plane x shifted right by pad (zero
+        /// outside the plane). The vector form fills whole vectors of 8 (L a multiple of 8, or up to 7 floats more).
+        /// Also used by <see cref="WinogradWeightGradient"/> for input and output-gradient rows.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void SplitRow(float* x, int h, int w, int pad, int iy, int l, bool vector, float* even, float* odd)
+        internal static void SplitRow(float* x, int h, int w, int pad, int iy, int l, bool vector, float* even, float* odd)
         {
             bool inside = (uint)iy < (uint)h;
             float* src = x + (long)iy * w; // u[i] = src[i − pad] where 0 ≤ i − pad < w

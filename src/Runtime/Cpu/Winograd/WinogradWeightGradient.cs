@@ -149,7 +149,7 @@ namespace CnnGen.Cpu.Winograd
             // Rows of V and dM for the channels padded up to the register block stay zero.
             ClearPaddedChannels(v, s.InChannels, g.CinP, g.VPlane, g.RowStride);
             ClearPaddedChannels(dm, s.OutChannels, g.CoutP, g.DmPlane, g.RowStride);
-            // The even/odd split uses AVX2 masked loads and shuffles unless the portable path is forced.
+            // The even/odd split (shared with the forward's WinogradTransforms) uses AVX2 unless the portable path is forced.
             bool avx2 = job.Isa != Sgemm.Isa.Scalar && Avx2.IsSupported;
 
             // Tile rows are numbered across the chunk's samples: r = (i − first)·TilesH + ty.
@@ -172,21 +172,17 @@ namespace CnnGen.Cpu.Winograd
                     for (int r = firstRow; r < 4; r++)
                     {
                         int y = 2 * ty - s.Padding + r;
-                        float* src = y >= 0 && y < s.Height ? xs + (long)y * s.Width : null;
                         for (int ci = 0; ci < s.InChannels; ci++)
                         {
                             float* dst = slots + r * slotFloats + (long)ci * 2 * g.Split;
-                            SplitRow(src == null ? null : src + (long)ci * s.Height * s.Width, s.Width, s.Padding, dst, dst + g.Split, g.Split, avx2);
+                            WinogradTransforms.SplitRow(xs + (long)ci * s.Height * s.Width, s.Height, s.Width, s.Padding, y, g.Split, avx2, dst, dst + g.Split);
                         }
                     }
                     for (int co = 0; co < s.OutChannels; co++)
                     {
                         float* plane = dys + (long)co * s.OutHeight * s.OutWidth, dst = dySplit + ((long)b * s.OutChannels + co) * 4 * g.Split;
                         for (int r = 0; r < 2; r++)
-                        {
-                            int y = 2 * ty + r;
-                            SplitRow(y < s.OutHeight ? plane + (long)y * s.OutWidth : null, s.OutWidth, 0, dst + 2 * r * g.Split, dst + (2 * r + 1) * g.Split, g.Split, avx2);
-                        }
+                            WinogradTransforms.SplitRow(plane, s.OutHeight, s.OutWidth, 0, 2 * ty + r, g.Split, avx2, dst + 2 * r * g.Split, dst + (2 * r + 1) * g.Split);
                     }
                 }
                 samplesBegun = 0;
@@ -278,49 +274,6 @@ namespace CnnGen.Cpu.Winograd
             (p + q).Store(dst + (first + 1) * xiStride);
             (p - q).Store(dst + (first + 2) * xiStride);
             (-q).Store(dst + (first + 3) * xiStride);
-        }
-
-        /// <summary>
-        /// The row <paramref name="row"/> (null: zeros), as if shifted right by <paramref name="pad"/> zeros and
-        /// continued with zeros, split into its first <paramref name="count"/> (a multiple of 8) even columns
-        /// <paramref name="even"/>[k] = padded[2k] = row[2k − pad] and odd ones <paramref name="odd"/>[k] = row[2k + 1 − pad].
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void SplitRow(float* row, int width, int pad, float* even, float* odd, int count, bool avx2)
-        {
-            if (row == null)
-            {
-                new Span<float>(even, count).Clear();
-                new Span<float>(odd, count).Clear();
-                return;
-            }
-            if (avx2)
-            {
-                var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-                for (int k = 0; k < count; k += 8)
-                {
-                    // Masked loads read only row[0, width): the lanes outside, the padding, come back as zeros.
-                    int j = 2 * k - pad;
-                    var index = lanes + Vector256.Create(j);
-                    var maskLo = (Vector256.GreaterThanOrEqual(index, Vector256<int>.Zero) & Vector256.LessThan(index, Vector256.Create(width))).AsSingle();
-                    index += Vector256.Create(8);
-                    var maskHi = (Vector256.GreaterThanOrEqual(index, Vector256<int>.Zero) & Vector256.LessThan(index, Vector256.Create(width))).AsSingle();
-                    var lo = Avx.MaskLoad(row + j, maskLo);
-                    var hi = Avx.MaskLoad(row + j + 8, maskHi);
-                    // Within each 128-bit lane: evens (lo0 lo2 hi0 hi2), odds (lo1 lo3 hi1 hi3); then order the 64-bit pairs.
-                    var ev = Avx.Shuffle(lo, hi, 0b10_00_10_00);
-                    var od = Avx.Shuffle(lo, hi, 0b11_01_11_01);
-                    Avx2.Permute4x64(ev.AsDouble(), 0b11_01_10_00).AsSingle().Store(even + k);
-                    Avx2.Permute4x64(od.AsDouble(), 0b11_01_10_00).AsSingle().Store(odd + k);
-                }
-                return;
-            }
-            for (int k = 0; k < count; k++)
-            {
-                int j = 2 * k - pad;
-                even[k] = j >= 0 && j < width ? row[j] : 0f;
-                odd[k] = j + 1 >= 0 && j + 1 < width ? row[j + 1] : 0f;
-            }
         }
 
         /// <summary>dU[ξ][co, ci] += Σ_{t &lt; count} dM[ξ][co, t] · V[ξ][ci, t] for the block's tiles.</summary>
